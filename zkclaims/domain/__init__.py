@@ -1,0 +1,1 @@
+"""zkclaims.domain (placeholder docstring, replaced by its owner)."""

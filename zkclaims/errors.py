@@ -1,0 +1,70 @@
+"""One exception tree for zkclaims, rooted at :class:`ZkClaimsError`.
+
+Every error raised on purpose by the library derives from :class:`ZkClaimsError`, so a caller
+can catch the whole family with one ``except``. Messages name the offending field and value.
+"""
+
+from __future__ import annotations
+
+
+class ZkClaimsError(Exception):
+    """Root of every error raised by zkclaims."""
+
+
+class ValidationError(ZkClaimsError, ValueError):
+    """An input value the rules cannot accept (wrong step, out of range, missing axis, ...).
+
+    ``field`` names the offending field (dotted path) and ``value`` is what was given.
+    """
+
+    def __init__(self, field: str, value: object, message: str) -> None:
+        self.field = field
+        self.value = value
+        super().__init__(f"{field}: {message} (got {value!r})")
+
+
+class RuleError(ZkClaimsError):
+    """A regulation rule cannot be applied to the given facts (e.g. near lens without addition)."""
+
+
+class CircuitError(ZkClaimsError):
+    """Base class for errors of the circuit frontend."""
+
+
+class AssignmentMissingError(CircuitError):
+    """A value was read while compiling a circuit (no assignment exists in compile mode)."""
+
+
+class UnsatisfiedConstraintError(CircuitError):
+    """A constraint does not hold for the witness; the message names the gadget scope."""
+
+
+class CryptoError(ZkClaimsError):
+    """Base class for errors of the cryptographic backends."""
+
+
+class BackendUnavailableError(CryptoError):
+    """The requested group backend cannot be loaded (e.g. the native wheel is missing)."""
+
+
+class MalformedInputError(CryptoError, ValueError):
+    """Input that is not well formed: bad point, wrong length, scalar >= r, unknown circuit, ...
+
+    Verifiers raise it instead of returning False; the message names the field.
+    """
+
+
+class ProofError(CryptoError):
+    """Proving failed (e.g. the witness does not satisfy the statement)."""
+
+
+class AttestationError(ZkClaimsError):
+    """A prescriber attestation is missing, untrusted or has a bad signature."""
+
+
+class ClaimRejected(ZkClaimsError):
+    """A claim bundle is well formed but the insurer must reject it; ``reason`` says why."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        self.reason = reason
+        super().__init__(f"{reason}: {message}")

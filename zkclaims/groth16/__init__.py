@@ -1,0 +1,1 @@
+"""zkclaims.groth16 (placeholder docstring, replaced by its owner)."""

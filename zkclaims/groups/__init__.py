@@ -1,0 +1,1 @@
+"""zkclaims.groups (placeholder docstring, replaced by its owner)."""

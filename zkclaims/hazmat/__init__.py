@@ -1,0 +1,1 @@
+"""zkclaims.hazmat (placeholder docstring, replaced by its owner)."""
