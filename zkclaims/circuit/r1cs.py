@@ -41,11 +41,11 @@ class R1CS:
 
     @property
     def n_private(self) -> int:
-        """Number of private variables (all variables but the constant one and the public inputs)."""
+        """Number of private variables (all but the constant one and the public inputs)."""
         return self.n_vars - 1 - self.n_public
 
     def canonical_bytes(self) -> bytes:
-        """A canonical serialisation: header, then every constraint's rows sorted by variable."""
+        """Return the canonical serialisation: header, then each constraint's rows by variable."""
         out = bytearray(b"zkclaims-r1cs-v1\x00")
         out += R.to_bytes(32, "big")
         out += struct.pack(">QQQ", self.n_public, self.n_vars, len(self.constraints))
@@ -61,7 +61,7 @@ class R1CS:
         return hashlib.sha256(self.canonical_bytes()).hexdigest()
 
     def unsatisfied(self, witness: Sequence[int]) -> list[int]:
-        """Indices of the constraints that ``witness`` does not satisfy."""
+        """Return the indices of the constraints that ``witness`` does not satisfy."""
         if len(witness) != self.n_vars or witness[0] % R != 1:
             raise ValueError(
                 f"witness: expected {self.n_vars} values starting with 1, got {len(witness)}"
@@ -76,5 +76,5 @@ class R1CS:
         return bad
 
     def is_satisfied(self, witness: Sequence[int]) -> bool:
-        """True when every constraint holds for ``witness``."""
+        """Return True when every constraint holds for ``witness``."""
         return not self.unsatisfied(witness)
