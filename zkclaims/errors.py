@@ -47,6 +47,10 @@ class BackendUnavailableError(CryptoError):
     """The requested group backend cannot be loaded (e.g. the native wheel is missing)."""
 
 
+class UnknownBackendError(CryptoError, ValueError):
+    """The group backend name (argument or ``ZKCLAIMS_BACKEND``) is not one zkclaims knows."""
+
+
 class MalformedInputError(CryptoError, ValueError):
     """Input that is not well formed: bad point, wrong length, scalar >= r, unknown circuit, ...
 
@@ -60,6 +64,13 @@ class ProofError(CryptoError):
 
 class AttestationError(ZkClaimsError):
     """A prescriber attestation is missing, untrusted or has a bad signature."""
+
+
+class BenchmarkResultsError(ZkClaimsError, ValueError):
+    """A benchmark results file does not match ``benchmarks/results.schema.json``.
+
+    The message names the JSON path of the offending field (e.g. ``measurements[3].median``).
+    """
 
 
 class ClaimRejected(ZkClaimsError):
