@@ -73,7 +73,7 @@ class BenchmarkResultsError(ZkClaimsError, ValueError):
     """
 
 
-class ClaimRejected(ZkClaimsError):
+class ClaimRejected(ZkClaimsError):  # noqa: N818 - a verdict, not a bug
     """A claim bundle is well formed but the insurer must reject it; ``reason`` says why."""
 
     def __init__(self, reason: str, message: str) -> None:
