@@ -1,0 +1,166 @@
+"""Prescription validity (spec §6), renewal periods and early renewal (spec §5)."""
+
+import datetime as dt
+
+import pytest
+
+from zkclaims.domain import (
+    EyePrescription,
+    Prescription,
+    add_months,
+    add_years,
+    age_on,
+    next_renewal_date,
+    prescription_valid_on,
+    renewal_due,
+    vision_change_allows_early_renewal,
+)
+from zkclaims.errors import ValidationError
+
+D = dt.date
+
+
+def rx(issued, kind="physician", right=("-2",), left=("-2",)):
+    def eye(t):
+        sph, cyl, axis, add = (*t, "0", None, "0")[:4] if len(t) == 1 else (*t, "0")[:4]
+        return EyePrescription(sphere=sph, cylinder=cyl, axis=axis, addition=add)
+    return Prescription(right=eye(right), left=eye(left), issued_on=issued, prescriber_kind=kind)
+
+
+def test_date_arithmetic():
+    assert add_years(D(2024, 2, 29), 1) == D(2025, 2, 28)
+    assert add_years(D(2024, 2, 29), 4) == D(2028, 2, 29)
+    assert add_months(D(2025, 8, 31), 6) == D(2026, 2, 28)
+    assert add_months(D(2023, 8, 31), 6) == D(2024, 2, 29)
+    assert add_months(D(2025, 1, 15), -1) == D(2024, 12, 15)
+    assert age_on(D(2000, 2, 29), D(2015, 2, 28)) == 15
+    assert age_on(D(2000, 2, 29), D(2015, 2, 27)) == 14
+    assert age_on(D(2000, 6, 1), D(2016, 5, 31)) == 15
+    with pytest.raises(ValidationError, match="patient_birth_date"):
+        age_on(D(2020, 1, 2), D(2020, 1, 1))
+
+
+# (birth, issued, kind, last valid day) -- spec §6, age at the date of the prescription
+VALIDITY = [
+    (D(2010, 3, 11), D(2024, 3, 10), "physician", D(2025, 3, 10)),  # 13: 1 year
+    (D(2008, 3, 11), D(2024, 3, 10), "physician", D(2025, 3, 10)),  # 15, 16 the next day
+    (D(2008, 3, 10), D(2024, 3, 10), "physician", D(2029, 3, 10)),  # 16 that day: 5 years
+    (D(1981, 3, 10), D(2024, 3, 10), "physician", D(2027, 3, 10)),  # 43: 3 years
+    (D(1981, 3, 11), D(2024, 3, 10), "physician", D(2029, 3, 10)),  # 42: 5 years
+    (D(1950, 1, 1), D(2024, 3, 10), "orthoptist", D(2026, 3, 10)),  # orthoptist: 2 years
+    (D(2015, 1, 1), D(2024, 3, 10), "orthoptist", D(2026, 3, 10)),
+    (D(2012, 1, 1), D(2024, 2, 29), "physician", D(2025, 2, 28)),  # 29 Feb -> 28 Feb
+]
+
+
+@pytest.mark.parametrize("birth, issued, kind, last", VALIDITY)
+def test_prescription_validity(birth, issued, kind, last):
+    p = rx(issued, kind)
+    assert prescription_valid_on(p, issued, birth)
+    assert prescription_valid_on(p, last, birth)
+    assert not prescription_valid_on(p, last + dt.timedelta(days=1), birth)
+    assert not prescription_valid_on(p, issued - dt.timedelta(days=1), birth)
+
+
+def test_validity_rejects_birth_after_prescription():
+    with pytest.raises(ValidationError, match="patient_birth_date"):
+        prescription_valid_on(rx(D(2024, 1, 1)), D(2024, 1, 2), D(2024, 6, 1))
+
+
+ADULT, TEEN, CHILD = D(1980, 1, 1), D(2011, 1, 1), D(2021, 1, 1)
+
+# (birth, last delivery, first allowed day, options) -- spec §5
+RENEWAL = [
+    (ADULT, D(2023, 5, 1), D(2025, 5, 1), {}),
+    (ADULT, D(2023, 5, 1), D(2024, 5, 1), {"vision_changed": True}),
+    (ADULT, D(2023, 5, 1), D(2023, 5, 1), {"medical_situation": True}),
+    (TEEN, D(2024, 5, 1), D(2025, 5, 1), {}),
+    (TEEN, D(2024, 5, 1), D(2024, 5, 1), {"vision_changed": True}),
+    (CHILD, D(2025, 5, 1), D(2026, 5, 1), {}),  # under 6, frame still fits: 1 year
+    (CHILD, D(2025, 5, 1), D(2025, 11, 1), {"frame_no_longer_fits": True}),
+    (CHILD, D(2025, 5, 1), D(2025, 11, 1), {"require_frame_fit_under_6": False}),
+    (CHILD, D(2025, 8, 31), D(2026, 2, 28), {"frame_no_longer_fits": True}),
+    (TEEN, D(2024, 5, 1), D(2025, 5, 1), {"frame_no_longer_fits": True}),  # 6 months: under 6
+    (D(2019, 9, 1), D(2025, 5, 1), D(2026, 5, 1), {"frame_no_longer_fits": True}),  # 6 by then
+]
+
+
+@pytest.mark.parametrize("birth, last, first, opts", RENEWAL)
+def test_renewal_periods(birth, last, first, opts):
+    assert renewal_due(last, first, birth, **opts)
+    if first > last:
+        assert not renewal_due(last, first - dt.timedelta(days=1), birth, **opts)
+    assert next_renewal_date(last, first, birth, **opts) == first
+
+
+def test_renewal_age_is_taken_on_the_new_delivery_day():
+    born = D(2009, 6, 1)  # 15 at the last delivery, 16 a year later: the 2-year period applies
+    assert not renewal_due(D(2025, 1, 1), D(2026, 1, 2), born)
+    assert renewal_due(D(2025, 1, 1), D(2027, 1, 1), born)
+
+
+def test_renewal_rejects_day_before_last_delivery():
+    with pytest.raises(ValidationError, match="day"):
+        renewal_due(D(2025, 1, 2), D(2025, 1, 1), ADULT)
+
+
+PREV = ("-2.00", "+1.00", 90)
+
+# (right of the new prescription, left of it, allowed) against PREV on both eyes
+CHANGES = [
+    (("-2.50", "+1.00", 90), PREV, True),  # 0.50 D sphere on one lens
+    (PREV, ("-2.00", "+1.50", 90), True),  # 0.50 D cylinder on one lens
+    (("-2.25", "+1.00", 90), PREV, False),  # 0.25 D on one lens only
+    (("-2.25", "+1.00", 90), ("-1.75", "+1.00", 90), True),  # 0.25 D on each lens
+    (("-2.00", "+1.00", 111), PREV, True),  # cylinder <= 1.00: axis > 20°
+    (("-2.00", "+1.00", 110), PREV, False),
+    (("-2.00", "+1.00", 69), PREV, True),
+    (("-3.00", "+1.00", 90), ("-3.00", "+1.00", 90), True),
+    (("-1.00", "-1.00", 180), PREV, False),  # same correction in minus cylinder
+]
+
+
+@pytest.mark.parametrize("right, left, allowed", CHANGES)
+def test_vision_change(right, left, allowed):
+    ok, reasons = vision_change_allows_early_renewal(
+        rx(D(2023, 1, 1), right=PREV, left=PREV), rx(D(2024, 2, 1), right=right, left=left)
+    )
+    assert ok is allowed and bool(reasons) is allowed
+    assert all("spec §5" in r for r in reasons)
+
+
+@pytest.mark.parametrize(
+    "cyl, just_enough, not_enough",
+    [("+1.25", 101, 100), ("+4.00", 101, 100), ("+4.25", 96, 95), ("+0.25", 111, 110)],
+)
+def test_axis_thresholds_by_cylinder(cyl, just_enough, not_enough):
+    prev = rx(D(2023, 1, 1), right=("-1", cyl, 90), left=("-1", cyl, 90))
+    for axis, allowed in ((just_enough, True), (not_enough, False)):
+        new = rx(D(2024, 2, 1), right=("-1", cyl, axis), left=("-1", cyl, 90))
+        assert vision_change_allows_early_renewal(prev, new)[0] is allowed
+
+
+def test_axis_change_wraps_at_180():
+    prev = rx(D(2023, 1, 1), right=("-1", "+2", 175), left=("-1", "+2", 90))
+    assert not vision_change_allows_early_renewal(
+        prev, rx(D(2024, 1, 1), right=("-1", "+2", 5), left=("-1", "+2", 90)))[0]  # 10°
+    assert vision_change_allows_early_renewal(
+        prev, rx(D(2024, 1, 1), right=("-1", "+2", 7), left=("-1", "+2", 90)))[0]  # 12°
+
+
+def test_unconfirmed_addition_rules_are_off_by_default():
+    prev = rx(D(2023, 1, 1), right=("-1", "0", None, "+1.50"), left=("-1", "0", None, "+1.50"))
+    new_add = rx(D(2024, 1, 1), right=("-1", "0", None, "+2.00"), left=("-1", "0", None, "+1.50"))
+    assert vision_change_allows_early_renewal(prev, new_add) == (False, [])
+    ok, reasons = vision_change_allows_early_renewal(prev, new_add, addition_rule=True)
+    assert ok and "unconfirmed" in reasons[0]
+    # far 0.25 + near 0.25 on one lens: only with the sum rule
+    new_sum = rx(D(2024, 1, 1), right=("-1.25", "0", None, "+1.50"),
+                 left=("-1", "0", None, "+1.50"))
+    assert vision_change_allows_early_renewal(prev, new_sum)[0] is False
+    assert vision_change_allows_early_renewal(prev, new_sum, far_near_sum_rule=True)[0] is True
+
+
+def test_vision_change_rejects_dates_in_wrong_order():
+    with pytest.raises(ValidationError, match="issued_on"):
+        vision_change_allows_early_renewal(rx(D(2024, 1, 2)), rx(D(2024, 1, 1)))

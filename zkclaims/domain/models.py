@@ -1,0 +1,418 @@
+"""Pydantic v2 models of the optical claim domain (prescriptions, lenses, equipment, decisions).
+
+Units (spec §1, ``../shared/spec/regulation.md``): powers are exact multiples of 0.25 D, kept
+as :class:`~decimal.Decimal` on the model and exposed as integer quarter-dioptres
+(``sphere_q`` ...); money is integer cents. Floats are rejected: ``-2.3`` typed as a float
+cannot be told apart from a typo, and ``0.1`` is not exact in binary, so give a string
+(``"-2.25"`` or the French ``"-2,25"``), an int or a :class:`~decimal.Decimal`.
+
+Model constructors raise :class:`pydantic.ValidationError` (a :class:`ValueError`) whose error
+location names the offending field; the rule functions raise :mod:`zkclaims.errors` classes.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+__all__ = [
+    "QUARTER",
+    "SPHERE_MAX_Q",
+    "CYLINDER_MAX_Q",
+    "ADDITION_MAX_Q",
+    "parse_power_q",
+    "EyePrescription",
+    "PrescriberKind",
+    "Prescription",
+    "LensUsage",
+    "Classe",
+    "Lens",
+    "Frame",
+    "Equipment",
+    "LensClass",
+    "Category",
+    "ElementPayment",
+    "Decision",
+]
+
+QUARTER = Decimal("0.25")
+#: Largest |sphere| in quarter-dioptres (31.75 D), canonical sphere included (packing: 8 bits).
+SPHERE_MAX_Q = 127
+#: Largest |cylinder| in quarter-dioptres (15.75 D; packing: 6 bits).
+CYLINDER_MAX_Q = 63
+#: Largest addition in quarter-dioptres (7.75 D; packing: 5 bits).
+ADDITION_MAX_Q = 31
+
+_FROZEN = ConfigDict(frozen=True, extra="forbid")
+
+
+def _fmt_q(q: int) -> str:
+    """Format quarter-dioptres as a signed dioptre string (``-9`` -> ``"-2.25"``)."""
+    d = Decimal(q) / 4
+    return f"{d:+.2f}"
+
+
+def parse_power_q(value: object, field: str) -> int:
+    """Parse a power (str with '.' or ',', int, Decimal) into integer quarter-dioptres.
+
+    Raises :class:`ValueError` whose message names ``field`` and the value when the value is
+    a float, a bool, not a number, or not a multiple of 0.25 D.
+    """
+    if isinstance(value, bool) or value is None:
+        raise ValueError(f"{field}: expected a power in dioptres, got {value!r}")
+    if isinstance(value, float):
+        raise ValueError(
+            f"{field}: floats are not accepted for powers (got {value!r}); "
+            f"give a string such as '{value:.2f}', an int or a Decimal"
+        )
+    if isinstance(value, int):
+        d = Decimal(value)
+    elif isinstance(value, Decimal):
+        d = value
+    elif isinstance(value, str):
+        text = value.strip().replace(",", ".").replace(" ", "")
+        if text.upper().endswith("D"):
+            text = text[:-1]
+        try:
+            d = Decimal(text)
+        except InvalidOperation:
+            raise ValueError(f"{field}: not a number of dioptres (got {value!r})") from None
+    else:
+        raise ValueError(f"{field}: expected str, int or Decimal, got {type(value).__name__}")
+    if not d.is_finite():
+        raise ValueError(f"{field}: not a finite number (got {value!r})")
+    q = d * 4
+    if q != q.to_integral_value():
+        raise ValueError(f"{field}: must be a multiple of 0.25 D (got {value!r})")
+    return int(q)
+
+
+class EyePrescription(BaseModel):
+    """One eye of a glasses prescription: sphere, cylinder, axis, addition.
+
+    Accepted input: str (``"-2.25"``, ``"-2,25"``, ``"+1.00"``), int or Decimal; floats are
+    rejected. Ranges: sphere -31.75..+31.75, cylinder -15.75..+15.75, addition 0..+7.75
+    (all multiples of 0.25 D); axis integer 0..180 in degrees, required when the cylinder is
+    not 0 and set to 0 when it is. With a cylinder, axis 0 is stored as 180 (same meridian),
+    so axes are always in 1..180 and transposition is an involution. The sphere of the
+    positive-cylinder form (``sphere + cylinder`` for a minus cylinder) must also lie within
+    ±31.75 D, since that is the form the rules and the packing use.
+    """
+
+    model_config = _FROZEN
+
+    sphere: Decimal
+    cylinder: Decimal = Decimal(0)
+    axis: int | None = None
+    addition: Decimal = Decimal(0)
+
+    @field_validator("sphere", "cylinder", "addition", mode="before")
+    @classmethod
+    def _power(cls, v: Any, info: Any) -> Decimal:
+        name = info.field_name
+        q = parse_power_q(v, name)
+        limit = {"sphere": SPHERE_MAX_Q, "cylinder": CYLINDER_MAX_Q, "addition": ADDITION_MAX_Q}
+        lo = 0 if name == "addition" else -limit[name]
+        if not lo <= q <= limit[name]:
+            raise ValueError(
+                f"{name}: out of range {_fmt_q(lo)}..{_fmt_q(limit[name])} D (got {v!r})"
+            )
+        return Decimal(q) / 4
+
+    @field_validator("axis", mode="before")
+    @classmethod
+    def _axis(cls, v: Any) -> int | None:
+        if v is None:
+            return None
+        if isinstance(v, bool) or isinstance(v, float):
+            raise ValueError(f"axis: expected an integer number of degrees (got {v!r})")
+        if isinstance(v, str):
+            text = v.strip().rstrip("°")
+            if not text.isdigit():
+                raise ValueError(f"axis: expected an integer number of degrees (got {v!r})")
+            v = int(text)
+        if isinstance(v, Decimal):
+            if v != v.to_integral_value():
+                raise ValueError(f"axis: expected an integer number of degrees (got {v!r})")
+            v = int(v)
+        if not isinstance(v, int):
+            raise ValueError(f"axis: expected an integer number of degrees (got {v!r})")
+        if not 0 <= v <= 180:
+            raise ValueError(f"axis: out of range 0..180 degrees (got {v!r})")
+        return v
+
+    @model_validator(mode="after")
+    def _consistent(self) -> EyePrescription:
+        if self.cylinder == 0:
+            object.__setattr__(self, "axis", 0)
+        else:
+            if self.axis is None:
+                raise ValueError(
+                    f"axis: required when the cylinder is not 0 (cylinder {self.cylinder})"
+                )
+            if self.axis == 0:
+                object.__setattr__(self, "axis", 180)
+            if self.cylinder < 0 and self.sphere_q + self.cylinder_q < -SPHERE_MAX_Q:
+                raise ValueError(
+                    f"sphere: the positive-cylinder sphere (sphere + cylinder = "
+                    f"{_fmt_q(self.sphere_q + self.cylinder_q)}) is below -31.75 D"
+                )
+        return self
+
+    # -- integer views (quarter-dioptres), used by the rules and the packing ------------------
+    @property
+    def sphere_q(self) -> int:
+        """Sphere in quarter-dioptres (as written, not transposed)."""
+        return int(self.sphere * 4)
+
+    @property
+    def cylinder_q(self) -> int:
+        """Cylinder in quarter-dioptres (as written; negative for a minus-cylinder form)."""
+        return int(self.cylinder * 4)
+
+    @property
+    def addition_q(self) -> int:
+        """Addition in quarter-dioptres (0 when none)."""
+        return int(self.addition * 4)
+
+    @property
+    def axis_deg(self) -> int:
+        """Axis in degrees: 1..180 with a cylinder, 0 without."""
+        return self.axis or 0
+
+    @property
+    def is_spherical(self) -> bool:
+        """True when the cylinder is 0 (spec §1)."""
+        return self.cylinder == 0
+
+    @classmethod
+    def from_quarters(
+        cls, sphere_q: int, cylinder_q: int = 0, axis: int | None = None, addition_q: int = 0
+    ) -> EyePrescription:
+        """Build from integer quarter-dioptres (validated like any other input)."""
+        return cls(
+            sphere=Decimal(int(sphere_q)) / 4,
+            cylinder=Decimal(int(cylinder_q)) / 4,
+            axis=axis,
+            addition=Decimal(int(addition_q)) / 4,
+        )
+
+    def transposed(self) -> EyePrescription:
+        """Return the same correction written with the opposite cylinder sign (spec §1).
+
+        sphere' = sphere + cylinder, cylinder' = -cylinder, axis' = axis ± 90 kept in 1..180.
+        Without a cylinder, returns ``self``. Raises :class:`pydantic.ValidationError` when the
+        transposed sphere falls outside ±31.75 D.
+        """
+        if self.cylinder == 0:
+            return self
+        axis = self.axis_deg + 90 if self.axis_deg <= 90 else self.axis_deg - 90
+        return EyePrescription.from_quarters(
+            self.sphere_q + self.cylinder_q, -self.cylinder_q, axis, self.addition_q
+        )
+
+    def canonical(self) -> EyePrescription:
+        """Return the positive-cylinder form (spec §1), the form the law and the packing use.
+
+        Example: -2.00 (-1.00) 180° -> -3.00 (+1.00) 90°.
+        """
+        return self.transposed() if self.cylinder < 0 else self
+
+    def __str__(self) -> str:
+        text = _fmt_q(self.sphere_q)
+        if self.cylinder != 0:
+            text += f" ({_fmt_q(self.cylinder_q)}) {self.axis_deg}°"
+        if self.addition != 0:
+            text += f" add {_fmt_q(self.addition_q)}"
+        return text
+
+
+class PrescriberKind(StrEnum):
+    """Who wrote the prescription (the validity period depends on it, spec §6)."""
+
+    PHYSICIAN = "physician"
+    ORTHOPTIST = "orthoptist"
+
+
+class Prescription(BaseModel):
+    """A glasses prescription: right eye, left eye, date of issue and prescriber kind."""
+
+    model_config = _FROZEN
+
+    right: EyePrescription
+    left: EyePrescription
+    issued_on: _dt.date
+    prescriber_kind: PrescriberKind = PrescriberKind.PHYSICIAN
+
+    def canonical(self) -> Prescription:
+        """Return both eyes in positive-cylinder form (spec §1)."""
+        return self.model_copy(
+            update={"right": self.right.canonical(), "left": self.left.canonical()}
+        )
+
+
+class LensUsage(StrEnum):
+    """What a lens is made for; fixes the lens power and design (spec §2).
+
+    ``far``: unifocal, the prescription's power. ``near``: unifocal, sphere + addition.
+    ``progressive``: multifocal or progressive design on the prescription (addition > 0).
+    """
+
+    FAR = "far"
+    NEAR = "near"
+    PROGRESSIVE = "progressive"
+
+    @property
+    def multifocal(self) -> bool:
+        """True for a multifocal/progressive design."""
+        return self is LensUsage.PROGRESSIVE
+
+
+class Classe(StrEnum):
+    """100 % Santé class of an element (spec §4): A (regulated prices, no remainder) or B."""
+
+    A = "A"
+    B = "B"
+
+
+def _cents(v: Any, field: str) -> int:
+    if isinstance(v, bool) or not isinstance(v, int):
+        raise ValueError(f"{field}: money must be integer cents (got {v!r})")
+    if v < 0:
+        raise ValueError(f"{field}: must be >= 0 cents (got {v!r})")
+    return v
+
+
+class Lens(BaseModel):
+    """One lens of an equipment: usage, price in cents (AMO share included), classe A/B."""
+
+    model_config = _FROZEN
+
+    usage: LensUsage
+    price_cents: int
+    classe: Classe = Classe.B
+
+    @field_validator("price_cents", mode="before")
+    @classmethod
+    def _price(cls, v: Any) -> int:
+        return _cents(v, "price_cents")
+
+
+class Frame(BaseModel):
+    """The frame of an equipment: price in cents and classe A/B."""
+
+    model_config = _FROZEN
+
+    price_cents: int
+    classe: Classe = Classe.B
+
+    @field_validator("price_cents", mode="before")
+    @classmethod
+    def _price(cls, v: Any) -> int:
+        return _cents(v, "price_cents")
+
+
+class Equipment(BaseModel):
+    """An equipment (spec §3): two lenses and a frame, delivered on a given day."""
+
+    model_config = _FROZEN
+
+    right: Lens
+    left: Lens
+    frame: Frame
+    delivered_on: _dt.date
+
+    @property
+    def has_classe_b(self) -> bool:
+        """True when at least one element is classe B (floors and ceilings then bind, §3)."""
+        return Classe.B in (self.right.classe, self.left.classe, self.frame.classe)
+
+
+class LensClass(StrEnum):
+    """Lens class of spec §2: simple (a), complex (c), very complex (f).
+
+    ``code`` is the small integer the circuits use as a public input (0, 1, 2) and which
+    orders the classes (``simple < complex < very_complex``).
+    """
+
+    SIMPLE = "simple"
+    COMPLEX = "complex"
+    VERY_COMPLEX = "very_complex"
+
+    @property
+    def code(self) -> int:
+        """Stable integer code: simple=0, complex=1, very_complex=2."""
+        return _CLASS_CODES[self]
+
+    @classmethod
+    def from_code(cls, code: int) -> LensClass:
+        """Inverse of :attr:`code`; raises :class:`ValueError` naming ``code`` if unknown."""
+        if isinstance(code, bool) or not isinstance(code, int) or not 0 <= code <= 2:
+            raise ValueError(f"code: lens class code must be 0, 1 or 2 (got {code!r})")
+        return _CLASSES_BY_CODE[code]
+
+
+_CLASS_CODES = {LensClass.SIMPLE: 0, LensClass.COMPLEX: 1, LensClass.VERY_COMPLEX: 2}
+_CLASSES_BY_CODE = {v: k for k, v in _CLASS_CODES.items()}
+
+
+class Category(BaseModel):
+    """Equipment category of spec §3 with its floor and ceiling (cents, AMO share included).
+
+    ``floor_employer_cents`` is the raised floor of employer-mandatory cover (CSS D911-1).
+    """
+
+    model_config = _FROZEN
+
+    code: Literal["a", "b", "c", "d", "e", "f"]
+    lenses: tuple[LensClass, LensClass]
+    floor_cents: int
+    ceiling_cents: int
+    floor_employer_cents: int
+    frame_cap_cents: int = 10_000
+
+    def floor_for(self, employer_mandatory: bool) -> int:
+        """Return the floor that applies (D911-1 floor for employer-mandatory cover)."""
+        return self.floor_employer_cents if employer_mandatory else self.floor_cents
+
+
+class ElementPayment(BaseModel):
+    """What is paid for one element (right lens, left lens or frame), all in cents."""
+
+    model_config = _FROZEN
+
+    element: Literal["right", "left", "frame"]
+    classe: Classe
+    price_cents: int
+    amo_cents: int
+    insurer_cents: int = Field(description="paid by the complementary insurer")
+    patient_cents: int = Field(description="left for the patient to pay")
+
+
+class Decision(BaseModel):
+    """A reimbursement decision (spec §3-§4): per-element payments, totals and reasons."""
+
+    model_config = _FROZEN
+
+    rules_version: str
+    category: Category
+    lens_classes: tuple[LensClass, LensClass]
+    payments: tuple[ElementPayment, ElementPayment, ElementPayment]
+    insurer_total_cents: int
+    amo_total_cents: int
+    patient_remainder_cents: int
+    limit_cents: int | None = Field(
+        description="classe B limit applied to the equipment (AMO included), None when no classe B"
+    )
+    reasons: tuple[str, ...]
+
+    def payment(self, element: str) -> ElementPayment:
+        """Return the payment for ``"right"``, ``"left"`` or ``"frame"``."""
+        for p in self.payments:
+            if p.element == element:
+                return p
+        raise KeyError(element)
