@@ -45,7 +45,7 @@ def _root() -> Traversable:
 
 
 def artifact_names() -> list[str]:
-    """Names of the statements that have built artifacts (sorted)."""
+    """Return the names of the statements that have built artifacts (sorted)."""
     root = _root()
     if not root.is_dir():
         return []
@@ -55,13 +55,13 @@ def artifact_names() -> list[str]:
 
 
 def artifact_file(name: str, filename: str) -> Traversable:
-    """The artifact file ``filename`` of statement ``name`` (it may not exist)."""
+    """Return the artifact file ``filename`` of statement ``name`` (it may not exist)."""
     return _root().joinpath(name, filename)
 
 
 @lru_cache(maxsize=16)
 def circuit_info(name: str) -> dict[str, Any]:
-    """Parsed ``circuit.json`` of statement ``name``.
+    """Return the parsed ``circuit.json`` of statement ``name``.
 
     Raises :class:`MalformedInputError` naming the file when it is missing or not in format v1.
     """
@@ -76,8 +76,9 @@ def circuit_info(name: str) -> dict[str, Any]:
     return info
 
 
+@lru_cache(maxsize=64)
 def find_by_circuit_id(circuit_id: str) -> str | None:
-    """Name of the statement whose built circuit id is ``circuit_id``, or None."""
+    """Return the statement whose built circuit id is ``circuit_id``, or None."""
     for name in artifact_names():
         if circuit_info(name).get("circuit_id") == circuit_id:
             return name
@@ -86,8 +87,10 @@ def find_by_circuit_id(circuit_id: str) -> str | None:
 
 @lru_cache(maxsize=16)
 def load_verifying_key(name: str) -> Any:
-    """The :class:`~zkclaims.groth16.VerifyingKey` of statement ``name`` (checked against
-    ``circuit.json``: same circuit id and number of public inputs)."""
+    """Return the :class:`~zkclaims.groth16.VerifyingKey` of statement ``name``.
+
+    It is checked against ``circuit.json``: same circuit id and number of public inputs.
+    """
     from zkclaims.groth16 import VerifyingKey
 
     info = circuit_info(name)
@@ -101,7 +104,7 @@ def load_verifying_key(name: str) -> Any:
 
 @lru_cache(maxsize=4)
 def load_proving_key(name: str) -> Any:
-    """The :class:`~zkclaims.groth16.ProvingKey` of statement ``name`` (checked as above)."""
+    """Return the :class:`~zkclaims.groth16.ProvingKey` of ``name`` (checked as above)."""
     from zkclaims.groth16 import ProvingKey
 
     info = circuit_info(name)

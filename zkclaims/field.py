@@ -137,13 +137,16 @@ class EvaluationDomain:
         a = a[self._rev]
         m = 1
         while m < n:
-            w = tw[:: n // (2 * m)][:m]
             blocks = a.reshape(-1, 2, m)
             u = blocks[:, 0, :]
-            v = (blocks[:, 1, :] * w) % R
-            a = np.concatenate(((u + v) % R, (u - v) % R), axis=1).reshape(n)
+            if m == 1:  # the only twiddle is 1
+                v = blocks[:, 1, :] % R
+            else:
+                v = (blocks[:, 1, :] * tw[:: n // (2 * m)][:m]) % R
+            # Lazy reduction: sums stay unreduced (|u| < 2^layer * r); v is reduced.
+            a = np.concatenate((u + v, u - v), axis=1).reshape(n)
             m *= 2
-        return a
+        return a % R
 
     def ntt(self, coeffs: Sequence[int]) -> list[int]:
         """Return ``[p(omega^i)]`` for the polynomial ``p`` with coefficients ``coeffs``."""

@@ -1,0 +1,234 @@
+"""CLI of the equipment claim: keygen, prescribe, prove, verify, export-snarkjs, inspect, circuits
+build, demo; exit codes; --help; the README commands; the examples."""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from zkclaims import cli
+from zkclaims.cli import EXIT_INVALID, EXIT_MALFORMED, EXIT_OK, main
+
+ROOT = Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
+#: The README's claim walkthrough is the ```console block after this marker.
+MARKER = "<!-- zkclaims:claim-commands -->"
+#: The same commands, run directly until the README section is merged.
+FALLBACK_COMMANDS = """\
+$ zkclaims keygen --out prescriber.pem --prescriber-id RPPS-10001234567 --trusted prescribers.json
+$ zkclaims prescribe examples/prescription.json --key prescriber.pem \\
+    --prescriber-id RPPS-10001234567 --out-opening opening.json --out-attestation attestation.json
+$ zkclaims prove --opening opening.json --attestation attestation.json \\
+    --equipment examples/equipment.json --claim examples/claim.json \\
+    --amo right=5,left=5,frame=3 --out bundle.json
+$ zkclaims inspect bundle.json
+$ zkclaims verify bundle.json --trusted prescribers.json --contract examples/contract.json
+$ zkclaims export-snarkjs bundle.json --out-dir snarkjs
+$ zkclaims demo
+"""
+SUBCOMMANDS = ["keygen", "prescribe", "prove", "verify", "export-snarkjs", "inspect", "demo"]
+
+
+def readme_commands() -> list[list[str]]:
+    text = README.read_text(encoding="utf-8") if README.exists() else ""
+    if MARKER in text:
+        block = text.split(MARKER, 1)[1]
+        m = re.search(r"```console\n(.*?)```", block, re.S)
+        assert m, f"README: no ```console block after {MARKER}"
+        body = m.group(1)
+    else:
+        body = FALLBACK_COMMANDS
+    joined = body.replace("\\\n", " ")  # shell line continuations
+    cmds = [shlex.split(line[2:]) for line in joined.splitlines() if line.startswith("$ ")]
+    assert all(c[0] == "zkclaims" for c in cmds)
+    return [c[1:] for c in cmds]
+
+
+@pytest.fixture()
+def workdir(tmp_path, monkeypatch):
+    shutil.copytree(ROOT / "examples", tmp_path / "examples")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture(scope="module")
+def walkthrough(tmp_path_factory):
+    """Run the README commands once in a fresh folder; return (folder, outputs)."""
+    import contextlib
+    import io
+    import os
+
+    d = tmp_path_factory.mktemp("walk")
+    shutil.copytree(ROOT / "examples", d / "examples")
+    old = os.getcwd()
+    os.chdir(d)
+    outputs = []
+    try:
+        for argv in readme_commands():
+            buf = io.StringIO()
+            with contextlib.redirect_stdout(buf):
+                code = main(argv)
+            outputs.append((argv, code, buf.getvalue()))
+    finally:
+        os.chdir(old)
+    return d, outputs
+
+
+def test_every_readme_command_succeeds(walkthrough):
+    d, outputs = walkthrough
+    assert sorted(argv[0] for argv, _, _ in outputs) == sorted(SUBCOMMANDS)
+    for argv, code, out in outputs:
+        assert code == EXIT_OK, (argv, out)
+    for f in ("prescriber.pem", "prescribers.json", "opening.json", "attestation.json",
+              "bundle.json", "snarkjs/verification_key.json", "snarkjs/proof.json",
+              "snarkjs/public.json"):
+        assert (d / f).is_file(), f
+    by_cmd = {argv[0]: out for argv, _, out in outputs}
+    assert "VALID: category c" in by_cmd["verify"]
+    assert "not in the bundle" in by_cmd["inspect"]
+
+
+def test_bundle_from_cli_discloses_no_prescription(walkthrough):
+    d, _ = walkthrough
+    bundle = (d / "bundle.json").read_text()
+    opening = json.loads((d / "opening.json").read_text())
+    assert opening["blinding"] not in bundle
+    for word in ("sphere", "cylinder", "axis", "addition", "usage", "progressive"):
+        assert word not in bundle
+
+
+def test_verify_exit_codes(walkthrough, capsys):
+    d, _ = walkthrough
+    args = ["--trusted", str(d / "prescribers.json")]
+    assert main(["verify", str(d / "bundle.json"), *args, "--json"]) == EXIT_OK
+    assert json.loads(capsys.readouterr().out)["valid"] is True
+    data = json.loads((d / "bundle.json").read_text())
+    data["claim"]["claim_id"] = "another"
+    (d / "tampered.json").write_text(json.dumps(data))
+    assert main(["verify", str(d / "tampered.json"), *args]) == EXIT_INVALID
+    assert "context_mismatch" in capsys.readouterr().out
+    assert main(["verify", str(d / "tampered.json"), *args, "--json"]) == EXIT_INVALID
+    assert json.loads(capsys.readouterr().out)["reason"] == "context_mismatch"
+    # malformed: not JSON, missing file, bad bundle, bad point, missing option
+    (d / "garbage.json").write_text("{not json")
+    assert main(["verify", str(d / "garbage.json"), *args]) == EXIT_MALFORMED
+    assert "bundle.json" in capsys.readouterr().err
+    assert main(["verify", str(d / "nope.json"), *args]) == EXIT_MALFORMED
+    data = json.loads((d / "bundle.json").read_text())
+    del data["proof"]
+    (d / "noproof.json").write_text(json.dumps(data))
+    assert main(["verify", str(d / "noproof.json"), *args]) == EXIT_MALFORMED
+    assert "proof" in capsys.readouterr().err
+    data = json.loads((d / "bundle.json").read_text())
+    data["proof"] = "ff" * 192
+    (d / "badpoint.json").write_text(json.dumps(data))
+    assert main(["verify", str(d / "badpoint.json"), *args]) == EXIT_MALFORMED
+    assert "proof.a" in capsys.readouterr().err
+    assert main(["verify", str(d / "bundle.json")]) == EXIT_MALFORMED
+
+
+def test_untrusted_prescriber_exit_1(walkthrough, capsys):
+    d, _ = walkthrough
+    (d / "empty.json").write_text('{"prescribers": {}}')
+    assert main(["verify", str(d / "bundle.json"), "--trusted", str(d / "empty.json")]) == 1
+    assert "untrusted_prescriber" in capsys.readouterr().out
+
+
+def test_export_snarkjs_files_verify(walkthrough):
+    from zkclaims.groth16 import snarkjs, verify
+
+    d, _ = walkthrough
+    vk_json = json.loads((d / "snarkjs/verification_key.json").read_text())
+    vk = snarkjs.load_verification_key(vk_json)
+    proof = snarkjs.load_proof(json.loads((d / "snarkjs/proof.json").read_text()))
+    public = snarkjs.load_public(json.loads((d / "snarkjs/public.json").read_text()))
+    assert len(public) == 5
+    assert verify(vk, public, proof)
+    assert not verify(vk, [public[0] + 1, *public[1:]], proof)
+
+
+def test_keygen_refuses_to_overwrite_and_extends_trusted(workdir, capsys):
+    args = ["keygen", "--out", "k.pem", "--prescriber-id", "A", "--trusted", "t.json"]
+    assert main(args) == EXIT_OK
+    assert main(args) == EXIT_MALFORMED
+    assert "--out" in capsys.readouterr().err
+    assert main(["keygen", "--out", "k2.pem", "--prescriber-id", "B", "--trusted", "t.json",
+                 "--kind", "orthoptist"]) == EXIT_OK
+    t = json.loads(Path("t.json").read_text())
+    assert set(t["prescribers"]) == {"A", "B"}
+    assert t["prescribers"]["B"]["kind"] == "orthoptist"
+
+
+def test_prescribe_and_prove_bad_input_exit_2(workdir, capsys):
+    assert main(["keygen", "--out", "k.pem", "--prescriber-id", "A", "--trusted", "t.json"]) == 0
+    Path("rx.json").write_text('{"right": {"sphere": -2.3}, "left": {"sphere": "1"},'
+                               ' "issued_on": "2025-01-01"}')
+    assert main(["prescribe", "rx.json", "--key", "k.pem", "--prescriber-id", "A",
+                 "--out-opening", "o.json", "--out-attestation", "a.json"]) == EXIT_MALFORMED
+    assert "right.sphere" in capsys.readouterr().err
+    assert main(["prescribe", "examples/prescription.json", "--key", "k.pem", "--prescriber-id",
+                 "A", "--out-opening", "o.json", "--out-attestation", "a.json"]) == EXIT_OK
+    assert main(["prove", "--opening", "o.json", "--attestation", "a.json", "--equipment",
+                 "examples/equipment.json", "--claim", "examples/claim.json", "--out", "b.json",
+                 "--amo", "glasses=3"]) == EXIT_MALFORMED
+    assert "--amo" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", [*SUBCOMMANDS, "circuits", "circuits build"])
+def test_help_documents_every_flag(command, capsys):
+    assert main([*command.split(), "--help"]) == EXIT_OK
+    out = capsys.readouterr().out
+    parser = cli.build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command").choices[command.split()[0]]
+    if command == "circuits build":
+        sub = next(a for a in sub._actions if a.dest == "circuits_command").choices["build"]
+    for action in sub._actions:
+        for flag in action.option_strings:
+            assert flag in out
+        if action.option_strings and action.dest != "help":
+            assert action.help, f"{command} {action.option_strings}: no help text"
+
+
+def test_examples_equal_the_demo_data():
+    for name, data in (("prescription", cli.DEMO_PRESCRIPTION), ("equipment", cli.DEMO_EQUIPMENT),
+                       ("claim", cli.DEMO_CLAIM), ("contract", cli.DEMO_CONTRACT)):
+        assert json.loads((ROOT / "examples" / f"{name}.json").read_text()) == data, name
+
+
+def test_demo_round_trip(capsys):
+    assert main(["demo"]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert "ACCEPTED, category c" in out
+    assert "WHAT IT NEVER SAW" in out and "-6.50 (+1.00) 90°" in out
+    assert out.count("REJECTED") == 3 and "unexpected" not in out
+
+
+def test_circuits_build_into_another_folder(tmp_path, capsys):
+    from zkclaims.circuits import circuit_info
+
+    assert main(["circuits", "build", "--out-dir", str(tmp_path)]) == EXIT_OK
+    info = json.loads((tmp_path / "optique-equipement-2020" / "circuit.json").read_text())
+    shipped = circuit_info("optique-equipement-2020")
+    assert info["circuit_id"] == shipped["circuit_id"]
+    assert info["setup"] == "one-party-setup"
+    vk_new = json.loads((tmp_path / "optique-equipement-2020" / "verifying_key.json").read_text())
+    assert vk_new["delta_g2"] != json.loads(
+        (ROOT / "circuits/artifacts/optique-equipement-2020/verifying_key.json").read_text()
+    )["delta_g2"]  # fresh randomness
+    assert json.loads((tmp_path / "constraint_counts.json").read_text())[
+        "optique-equipement-2020"] == info["n_constraints"]
+
+
+def test_console_script_entry_point():
+    exe = Path(sys.executable).with_name("zkclaims")
+    out = subprocess.run([str(exe), "--help"], capture_output=True, text=True)
+    assert out.returncode == 0
+    for name in SUBCOMMANDS:
+        assert name in out.stdout

@@ -1,0 +1,133 @@
+"""R1CS -> QAP on a power-of-two evaluation domain, and the quotient polynomial H.
+
+Row ``i < m`` of the QAP is constraint ``i``; then, as snarkjs does, one extra row per public
+variable (the constant one included): row ``m + j`` has ``A = w_j``, ``B = 0``, ``C = 0``.
+These rows make the polynomials ``A_j`` of the public variables linearly independent, which the
+Groth16 soundness proof needs (otherwise a public input could be shifted without changing the
+proof). The domain is the smallest power of two holding ``m + n_public + 1`` rows.
+
+Polynomials are in Lagrange form over the domain: ``A_j(X) = sum_i A[i][j] L_i(X)``.
+``H = (A B - C) / Z`` is computed on a coset (``A, B, C`` interpolated by inverse NTT,
+evaluated by coset NTT, divided pointwise by the constant ``Z(g omega^i) = g^n - 1``, back by
+inverse coset NTT).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from zkclaims.circuit.r1cs import R1CS
+from zkclaims.errors import MalformedInputError, ProofError
+from zkclaims.field import EvaluationDomain, R, domain
+
+
+@dataclass(frozen=True, eq=False)
+class QAP:
+    """The QAP of an R1CS: its rows (constraints + public-input rows) and domain.
+
+    ``rows_a[i]`` etc. are tuples of ``(variable, coefficient)`` for row ``i``.
+    """
+
+    circuit_id: str
+    n_public: int
+    n_vars: int
+    n_constraints: int
+    domain: EvaluationDomain
+    rows_a: tuple[tuple[tuple[int, int], ...], ...]
+    rows_b: tuple[tuple[tuple[int, int], ...], ...]
+    rows_c: tuple[tuple[tuple[int, int], ...], ...]
+    r1cs: R1CS
+
+    @classmethod
+    def from_r1cs(cls, r1cs: R1CS) -> QAP:
+        """Build the QAP of ``r1cs`` (its circuit id is ``r1cs.digest()``)."""
+        if not isinstance(r1cs, R1CS):
+            raise MalformedInputError(f"r1cs: expected an R1CS, got {type(r1cs).__name__}")
+        m = r1cs.n_constraints
+        n_rows = m + r1cs.n_public + 1
+        rows_a, rows_b, rows_c = [], [], []
+        for a, b, c in r1cs.constraints:
+            rows_a.append(tuple((v, k % R) for v, k in a.items() if k % R))
+            rows_b.append(tuple((v, k % R) for v, k in b.items() if k % R))
+            rows_c.append(tuple((v, k % R) for v, k in c.items() if k % R))
+        for j in range(r1cs.n_public + 1):
+            rows_a.append(((j, 1),))
+            rows_b.append(())
+            rows_c.append(())
+        return cls(r1cs.digest(), r1cs.n_public, r1cs.n_vars, m, domain(n_rows),
+                   tuple(rows_a), tuple(rows_b), tuple(rows_c), r1cs)
+
+    @property
+    def n_rows(self) -> int:
+        """Number of used rows (constraints plus public-input rows)."""
+        return len(self.rows_a)
+
+    def variables_in_b(self) -> set[int]:
+        """Return the variables whose ``B_j`` polynomial is not zero."""
+        return {v for row in self.rows_b for v, _ in row}
+
+    def polynomials_at(self, lagrange: Sequence[int]) -> tuple[list[int], list[int], list[int]]:
+        """``[A_j(tau)], [B_j(tau)], [C_j(tau)]`` for each variable, given ``[L_i(tau)]``."""
+        out = []
+        for rows in (self.rows_a, self.rows_b, self.rows_c):
+            acc = [0] * self.n_vars
+            for i, row in enumerate(rows):
+                li = lagrange[i]
+                for v, k in row:
+                    acc[v] += k * li
+            out.append([x % R for x in acc])
+        return out[0], out[1], out[2]
+
+    def check_witness(self, witness: Sequence[int]) -> list[int]:
+        """Check the witness's shape and values and that it satisfies every constraint.
+
+        Raises :class:`MalformedInputError` for a wrong length or a value outside ``[0, r)``,
+        :class:`ProofError` naming the first unsatisfied constraint. Returns it as a list.
+        """
+        if len(witness) != self.n_vars:
+            raise MalformedInputError(
+                f"witness: expected {self.n_vars} values, got {len(witness)}"
+            )
+        w = list(witness)
+        for i, x in enumerate(w):
+            if not isinstance(x, int) or isinstance(x, bool) or not 0 <= x < R:
+                raise MalformedInputError(f"witness[{i}]: expected an int in [0, r), got {x!r:.80}")
+        if w[0] != 1:
+            raise MalformedInputError(f"witness[0]: the constant variable must be 1, got {w[0]}")
+        bad = self.r1cs.unsatisfied(w)
+        if bad:
+            i = bad[0]
+            name = self.r1cs.names[i] if i < len(self.r1cs.names) else "?"
+            raise ProofError(
+                f"witness: constraint {i} ({name}) is not satisfied "
+                f"({len(bad)} unsatisfied constraint(s) in all)"
+            )
+        return w
+
+    def _evals(self, rows: Sequence[Sequence[tuple[int, int]]], w: Sequence[int]) -> list[int]:
+        out = [0] * self.domain.size
+        for i, row in enumerate(rows):
+            if row:
+                out[i] = sum(k * w[v] for v, k in row) % R
+        return out
+
+    def h_coefficients(self, witness: Sequence[int]) -> list[int]:
+        """Coefficients ``h_0 .. h_{n-2}`` of ``H = (A B - C) / Z`` for a satisfying witness.
+
+        The witness is assumed checked (:meth:`check_witness`); a non-zero top coefficient
+        (meaning ``Z`` does not divide ``A B - C``) raises :class:`ProofError`.
+        """
+        d = self.domain
+        coset = []
+        for rows in (self.rows_a, self.rows_b, self.rows_c):
+            coeffs = d.intt(self._evals(rows, witness))
+            coset.append(np.array(d.coset_ntt(coeffs), dtype=object))
+        z_inv = pow(d.vanishing_on_coset(), -1, R)
+        h_coset = (coset[0] * coset[1] - coset[2]) % R * z_inv % R
+        h = d.coset_intt(h_coset.tolist())
+        if h[-1] != 0:
+            raise ProofError("witness: A*B - C is not divisible by Z (unsatisfied constraints)")
+        return h[:-1]

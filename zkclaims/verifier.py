@@ -1,0 +1,267 @@
+"""Insurer side: check a claim bundle and return a reimbursement decision.
+
+:class:`Verifier` checks, in this order, and rejects with :class:`~zkclaims.errors.ClaimRejected`
+whose ``reason`` is one of :data:`REASONS`:
+
+1. ``unknown_circuit`` — the bundle's circuit id has no shipped verifying key (or its
+   statement is not the one of the verifier's rules version);
+2. ``inconsistent_prices`` — the invoice does not add up (total, AMO share above a price, a lens
+   without class, a classe A element without its legal price cap);
+3. ``untrusted_prescriber`` / ``bad_signature`` — the attestation (Ed25519) is not from a
+   trusted prescriber key registered for that prescriber kind, or its signature fails;
+4. ``delivery_before_prescription`` — delivered before the prescription day;
+5. ``prescription_not_valid`` — not valid on the delivery day (spec §6: 1 / 5 / 3 years by age
+   at the prescription for a physician, 2 years for an orthoptist); ``rules_not_in_force`` —
+   the rules version does not apply on the delivery day;
+6. ``context_mismatch`` — the public inputs differ from what the bundle's claim, invoice and
+   attestation imply (the claim context is recomputed: a proof replayed on another claim lands
+   here or in the next step);
+7. ``invalid_proof`` — the Groth16 proof does not verify.
+
+Otherwise :meth:`Verifier.verify` returns the :class:`~zkclaims.domain.Decision` of
+:func:`~zkclaims.domain.reimburse` for the proven lens classes (the contract's guarantees, or
+the legal ceiling without a contract). Malformed input (bad point encoding, wrong length, ...)
+raises :class:`~zkclaims.errors.MalformedInputError` (or pydantic's ``ValidationError`` when
+the JSON does not parse as a bundle).
+
+This module imports no prover, circuit builder or setup code (``tests/test_verifier*.py``
+checks it in a fresh interpreter): only the verify side of :mod:`zkclaims.groth16`, the
+artifact reader :mod:`zkclaims.circuits`, the domain and :mod:`zkclaims.prescriber`'s
+signature check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from zkclaims.circuits import find_by_circuit_id, load_verifying_key
+from zkclaims.domain.claim import ClaimBundle, Contract
+from zkclaims.domain.models import Decision, LensClass, Prescription
+from zkclaims.domain.rules import RULES_2020, Rules, prescription_valid_on
+from zkclaims.errors import AttestationError, ClaimRejected, MalformedInputError
+from zkclaims.groth16 import Proof, find_invalid, verify
+from zkclaims.prescriber import TrustedPrescribers, verify_attestation
+
+__all__ = ["REASONS", "BundleResult", "Verifier", "load_bundle"]
+
+#: Every rejection reason, in the order the checks run.
+REASONS = (
+    "unknown_circuit",
+    "inconsistent_prices",
+    "untrusted_prescriber",
+    "bad_signature",
+    "delivery_before_prescription",
+    "rules_not_in_force",
+    "prescription_not_valid",
+    "context_mismatch",
+    "invalid_proof",
+)
+
+
+def load_bundle(data: str | bytes | dict[str, Any] | ClaimBundle) -> ClaimBundle:
+    """Parse a bundle (JSON text or dict); pydantic's ``ValidationError`` names bad fields."""
+    if isinstance(data, ClaimBundle):
+        return data
+    if isinstance(data, dict):
+        return ClaimBundle.model_validate(data)
+    return ClaimBundle.model_validate_json(data)
+
+
+@dataclass(frozen=True)
+class BundleResult:
+    """Outcome for one bundle of :meth:`Verifier.verify_many`: a decision or a rejection."""
+
+    index: int
+    decision: Decision | None
+    reason: str | None = None
+    message: str | None = None
+
+    @property
+    def accepted(self) -> bool:
+        """True when the bundle was accepted."""
+        return self.decision is not None
+
+
+class Verifier:
+    """The insurer's verifier: trusted prescriber keys, rules version, optional contract.
+
+    ``trusted_prescribers`` is a :class:`~zkclaims.prescriber.TrustedPrescribers` (or a path to
+    its JSON file); ``contract`` a :class:`~zkclaims.domain.claim.Contract` or None (then the
+    decision pays up to the legal ceiling of the category). ``backend`` picks the group
+    backend (default: ``$ZKCLAIMS_BACKEND`` or arkworks).
+    """
+
+    def __init__(
+        self,
+        trusted_prescribers: TrustedPrescribers | str,
+        rules: Rules = RULES_2020,
+        contract: Contract | None = None,
+        *,
+        backend: str | None = None,
+    ) -> None:
+        if isinstance(trusted_prescribers, TrustedPrescribers):
+            self.trusted = trusted_prescribers
+        else:
+            self.trusted = TrustedPrescribers.load(trusted_prescribers)
+        self.rules = rules
+        self.contract = contract
+        self.backend = backend
+
+    # -- the checks before the proof ----------------------------------------------------------
+    def _vk(self, bundle: ClaimBundle) -> Any:
+        name = find_by_circuit_id(bundle.circuit_id)
+        if name is None:
+            raise ClaimRejected(
+                "unknown_circuit",
+                f"circuit_id: {bundle.circuit_id} is not a circuit this verifier knows",
+            )
+        if not name.endswith(f"-{self.rules.version}"):
+            raise ClaimRejected(
+                "unknown_circuit",
+                f"circuit_id: {name} does not implement rules {self.rules.version}",
+            )
+        return load_verifying_key(name)
+
+    def precheck(self, bundle: ClaimBundle) -> tuple[Any, list[int], Proof]:
+        """Run every check but the proof; return ``(verifying key, public inputs, proof)``.
+
+        Raises :class:`ClaimRejected` (reasons 1-6 of the module docstring) or
+        :class:`MalformedInputError`.
+        """
+        vk = self._vk(bundle)
+        problems = bundle.invoice.inconsistencies()
+        if problems:
+            raise ClaimRejected("inconsistent_prices", "; ".join(problems))
+        att = bundle.attestation
+        try:
+            verify_attestation(att, self.trusted)
+        except AttestationError as exc:
+            raise ClaimRejected(getattr(exc, "reason", "bad_signature"), str(exc)) from None
+        claim = bundle.claim
+        if claim.delivered_on < att.prescription_day:
+            raise ClaimRejected(
+                "delivery_before_prescription",
+                f"claim.delivered_on: {claim.delivered_on.isoformat()} is before the"
+                f" prescription day {att.prescription_day.isoformat()}",
+            )
+        if not self.rules.in_force_on(claim.delivered_on):
+            raise ClaimRejected(
+                "rules_not_in_force",
+                f"claim.delivered_on: rules {self.rules.version} apply from"
+                f" {self.rules.in_force_from.isoformat()}",
+            )
+        if not _valid_on(att, claim):
+            raise ClaimRejected(
+                "prescription_not_valid",
+                f"claim.delivered_on: the {att.prescriber_kind.value}'s prescription of"
+                f" {att.prescription_day.isoformat()} is no longer valid on"
+                f" {claim.delivered_on.isoformat()} (spec §6, patient born"
+                f" {claim.patient_birth_date.isoformat()})",
+            )
+        expected = bundle.expected_public_inputs()
+        if expected != bundle.public_inputs:
+            diff = [
+                k
+                for k in type(expected).model_fields
+                if getattr(expected, k) != getattr(bundle.public_inputs, k)
+            ]
+            raise ClaimRejected(
+                "context_mismatch",
+                f"public_inputs.{', public_inputs.'.join(diff)}: differ from what the claim,"
+                " invoice and attestation imply",
+            )
+        proof = Proof.from_bytes(bytes.fromhex(bundle.proof), circuit_id=bundle.circuit_id)
+        return vk, expected.as_list(), proof
+
+    def decide(self, bundle: ClaimBundle) -> Decision:
+        """Return the reimbursement decision for an accepted bundle (spec §3-§4)."""
+        from zkclaims.domain.rules import reimburse
+
+        inv = bundle.invoice
+        classes = (LensClass(inv.right.lens_class), LensClass(inv.left.lens_class))
+        amo = {k: line.amo_cents for k, line in inv.lines().items()}
+        plv = {k: line.plv_cents for k, line in inv.lines().items() if line.plv_cents is not None}
+        guarantees = None if self.contract is None else dict(self.contract.guarantees)
+        return reimburse(
+            bundle.equipment_view(),
+            amo,
+            guarantees,
+            lens_classes=classes,
+            plv=plv,
+            rules=self.rules,
+        )
+
+    # -- public API -----------------------------------------------------------------------------
+    def verify(self, bundle: ClaimBundle | str | bytes | dict[str, Any]) -> Decision:
+        """Check ``bundle`` fully; return the decision or raise :class:`ClaimRejected`."""
+        bundle = load_bundle(bundle)
+        vk, public, proof = self.precheck(bundle)
+        if not verify(vk, public, proof, backend=self.backend):
+            raise ClaimRejected("invalid_proof", "proof: the Groth16 proof does not verify")
+        return self.decide(bundle)
+
+    def verify_many(
+        self, bundles: Sequence[ClaimBundle | str | bytes | dict[str, Any]]
+    ) -> list[BundleResult]:
+        """Check many bundles; the proofs of each circuit are batch-verified together.
+
+        Returns one :class:`BundleResult` per bundle, in order: a decision, or the reason and
+        message of its rejection (a bad proof is located by bisection, so it is named even
+        though proofs are checked in batches). Malformed bundles are reported with reason
+        ``"malformed"``.
+        """
+        results: list[BundleResult | None] = [None] * len(bundles)
+        groups: dict[str, list[tuple[int, ClaimBundle, Any, list[int], Proof]]] = {}
+        for i, raw in enumerate(bundles):
+            try:
+                b = load_bundle(raw)
+                vk, public, proof = self.precheck(b)
+            except ClaimRejected as exc:
+                results[i] = BundleResult(i, None, exc.reason, str(exc))
+                continue
+            except (MalformedInputError, ValueError) as exc:
+                results[i] = BundleResult(i, None, "malformed", str(exc))
+                continue
+            groups.setdefault(b.circuit_id, []).append((i, b, vk, public, proof))
+        for items in groups.values():
+            vk = items[0][2]
+            batch = [(public, proof) for _, _, _, public, proof in items]
+            try:
+                bad = set(find_invalid(vk, batch, backend=self.backend))
+            except MalformedInputError:
+                bad = set()
+                for k, (public, proof) in enumerate(batch):
+                    try:
+                        if not verify(vk, public, proof, backend=self.backend):
+                            bad.add(k)
+                    except MalformedInputError as exc:
+                        i = items[k][0]
+                        results[i] = BundleResult(i, None, "malformed", str(exc))
+            for k, (i, b, *_rest) in enumerate(items):
+                if results[i] is not None:
+                    continue
+                if k in bad:
+                    results[i] = BundleResult(
+                        i, None, "invalid_proof", "invalid_proof: proof: does not verify"
+                    )
+                else:
+                    results[i] = BundleResult(i, self.decide(b))
+        return [r for r in results if r is not None]
+
+
+def _valid_on(att: Any, claim: Any) -> bool:
+    """Spec §6 validity from what the insurer sees (the prescription's day and kind only)."""
+    # prescription_valid_on reads only issued_on and prescriber_kind; the eyes are placeholders
+    # (the insurer never sees them).
+    from zkclaims.domain.models import EyePrescription
+
+    blank = EyePrescription(sphere=0)
+    rx = Prescription(
+        right=blank,
+        left=blank,
+        issued_on=att.prescription_day,
+        prescriber_kind=att.prescriber_kind,
+    )
+    return prescription_valid_on(rx, claim.delivered_on, claim.patient_birth_date)
