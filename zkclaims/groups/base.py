@@ -196,3 +196,13 @@ class GroupBackend(ABC):
         Points must come from this backend (decoded, hence subgroup-checked, or computed).
         An empty list is the empty product: True.
         """
+
+    def pairing_fp12(self, p: G1, q: G2) -> tuple[int, ...]:
+        """Return e(p, q) as 12 ints, its coefficients over Fp in py_ecc's basis.
+
+        The basis is 1, w, ..., w^11 of Fp12 = Fp[w] / (w^12 - 2 w^6 + 2), the pairing py_ecc's.
+
+        Optional: only backends exposing GT coordinates implement it (py_ecc); the others
+        raise ``NotImplementedError``. Used to export snarkjs's ``vk_alphabeta_12``.
+        """
+        raise NotImplementedError(f"{self.name}: GT coordinates are not exposed")

@@ -319,6 +319,13 @@ class PyEccBackend(GroupBackend):
             f = f * miller_loop(_affine(q), _affine(p), final_exponentiate=False)
         return bool(final_exponentiate(f) == FQ12.one())
 
+    def pairing_fp12(self, p: G1, q: G2) -> tuple[int, ...]:
+        """Return e(p, q) as its 12 coefficients over Fp (py_ecc's FQ12 basis)."""
+        if is_inf(p) or is_inf(q):
+            return (1,) + (0,) * 11
+        f = final_exponentiate(miller_loop(_affine(q), _affine(p), final_exponentiate=False))
+        return tuple(int(c) for c in f.coeffs)
+
 
 def _affine(p: Point) -> Point:
     """Return the representation of p with Z = 1 (p must not be the identity)."""
