@@ -12,7 +12,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from zkclaims.domain import Equipment, EyePrescription, Frame, Lens, LensClass, Prescription
+from zkclaims.domain import (
+    Equipment,
+    EyePrescription,
+    Frame,
+    Guarantee,
+    Lens,
+    LensClass,
+    Prescription,
+    reimburse,
+)
 from zkclaims.domain.claim import (
     COMMITMENT_TAG,
     COMMITMENT_TAG_NAME,
@@ -20,6 +29,7 @@ from zkclaims.domain.claim import (
     PACKING_LAYOUT,
     Claim,
     ClaimBundle,
+    Contract,
     Invoice,
     bundle_json_schema,
     claim_context,
@@ -28,6 +38,7 @@ from zkclaims.domain.claim import (
     day_number,
     invoice_for,
     pack_prescription,
+    reimburse_invoice,
     unpack_prescription,
 )
 from zkclaims.errors import ValidationError
@@ -178,6 +189,24 @@ def test_invoice_for_and_inconsistencies():
         invoice_for(EQUIPMENT, CLASSES, {"glasses": 1})
 
 
+@pytest.mark.parametrize("guarantees", [None, {"b": Guarantee(equipment_cents=30_000)}])
+def test_reimburse_invoice_equals_reimburse_on_the_equipment(guarantees):
+    # The invoice carries no usage; the decision is the one of the full equipment (spec §3-§4).
+    inv = invoice_for(EQUIPMENT, CLASSES, {"right": 500, "frame": 300}, {"left": 10_000})
+    d = reimburse_invoice(inv, guarantees)
+    assert d == reimburse(EQUIPMENT, {"right": 500, "frame": 300}, guarantees,
+                          lens_classes=CLASSES, plv={"left": 10_000})
+    assert d.category.code == "b" and d.payment("left").patient_cents == 1_000  # above PLV
+
+
+def test_reimburse_invoice_needs_both_lens_classes():
+    inv = invoice_for(EQUIPMENT, CLASSES, None, {"left": 12000})
+    noclass = inv.model_copy(update={"right": inv.right.model_copy(update={"lens_class": None})})
+    with pytest.raises(ValidationError) as info:
+        reimburse_invoice(noclass)
+    assert info.value.field == "invoice.right.lens_class"
+
+
 def test_claim_context_is_a_field_element_that_changes_with_every_field():
     inv = invoice_for(EQUIPMENT, CLASSES)
     base = claim_context(CLAIM, inv, CID)
@@ -225,3 +254,14 @@ def test_bundle_schema_file_is_in_sync():
                                         "public_inputs", "proof"}
     assert "prescription" not in json.dumps(on_disk["properties"])
     assert ClaimBundle.model_config["extra"] == "forbid"
+
+
+def test_contract_covers_every_category_and_lists_its_violations():
+    full = {c: {"equipment_cents": 30_000} for c in "abcdef"}
+    assert Contract(guarantees=full).violations() == []
+    with pytest.raises(pydantic.ValidationError, match=r"guarantees: no guarantee for categories"
+                       r" c, f"):
+        Contract(guarantees={c: g for c, g in full.items() if c not in "cf"})
+    low = Contract(guarantees={**full, "a": {"equipment_cents": 6_000, "frame_cents": 5_000}},
+                   employer_mandatory=True)
+    assert [(v.category, v.rule) for v in low.violations()] == [("a", "spec §3, CSS D911-1 floor")]

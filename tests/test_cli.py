@@ -91,14 +91,16 @@ def test_category_json_employer(capsys):
     assert data["ceiling_cents"] == 42_000
 
 
-def test_rules_demo():
-    # the rules worked example (``zkclaims demo`` runs it, or the full claim demo calls it)
+def test_rules_demo(capsys):
+    # the rules worked example: ``zkclaims demo --rules`` prints it
     lines = []
     _demo_rules(out=lines.append)
     out = "\n".join(lines)
     for needle in ("canonical -6.50 (+1.00) 90°", "category c", "700.00", "decision",
                    "patient remainder 210.00", "spec §3"):
         assert needle in out
+    code, printed, err = run(capsys, "demo", "--rules")
+    assert code == EXIT_OK and err == "" and printed == out + "\n"
 
 
 def test_console_script_subprocess():

@@ -232,3 +232,142 @@ def test_console_script_entry_point():
     assert out.returncode == 0
     for name in SUBCOMMANDS:
         assert name in out.stdout
+
+
+# ---------------------------------------------------------------------------------------------
+# bad input on every subcommand: exit 2, one line on stderr naming the file and the field
+# ---------------------------------------------------------------------------------------------
+
+
+def _bad_files(d: Path) -> None:
+    """Write the bad inputs of the table below into the walkthrough folder ``d``."""
+    (d / "garbage.json").write_text("{not json")
+    (d / "list.json").write_text("[]")
+    (d / "binary.json").write_bytes(b"\xff\xfe\x00garbage")
+    (d / "adir").mkdir(exist_ok=True)
+    contract = json.loads((d / "examples/contract.json").read_text())
+    del contract["guarantees"]["c"]
+    (d / "partial.json").write_text(json.dumps(contract))
+    bundle = json.loads((d / "bundle.json").read_text())
+    for name, path, value in (
+        ("othercircuit", "circuit_id", "0" * 64),
+        ("negprice", "invoice.right.price_cents", -1),
+        ("floatprice", "invoice.right.price_cents", 1.5),
+        ("oldday", "attestation.prescription_day", "1960-01-01"),
+        ("badpoint", "proof", "00" * 192),
+    ):
+        data = json.loads(json.dumps(bundle))
+        node = data
+        *parents, leaf = path.split(".")
+        for k in parents:
+            node = node[k]
+        node[leaf] = value
+        (d / f"{name}.json").write_text(json.dumps(data))
+
+
+T = ["--trusted", "prescribers.json"]
+PROVE = ["prove", "--opening", "opening.json", "--attestation", "attestation.json",
+         "--equipment", "examples/equipment.json", "--claim", "examples/claim.json"]
+PRESCRIBE = ["prescribe", "examples/prescription.json", "--key", "prescriber.pem",
+             "--prescriber-id", "X", "--out-opening", "o.json", "--out-attestation", "a.json"]
+BAD_INPUT = [
+    # (argv, words the one stderr line must hold)
+    (["verify", "missing.json", *T], ["bundle.json", "missing.json", "cannot read"]),
+    (["verify", "garbage.json", *T], ["bundle.json", "garbage.json", "not JSON", "line 1"]),
+    (["verify", "binary.json", *T], ["binary.json", "not UTF-8"]),
+    (["verify", "adir", *T], ["adir", "cannot read"]),
+    (["verify", "list.json", *T], ["list.json", "ClaimBundle"]),
+    (["verify", "examples/claim.json", *T], ["claim.json", "ClaimBundle", "circuit_id"]),
+    (["verify", "negprice.json", *T], ["negprice.json", "invoice.right.price_cents", "-1"]),
+    (["verify", "floatprice.json", *T], ["invoice.right.price_cents", "1.5"]),
+    (["verify", "oldday.json", *T], ["attestation.prescription_day", "1960-01-01"]),
+    (["verify", "badpoint.json", *T], ["proof.a"]),
+    (["verify", "bundle.json", "--trusted", "bundle.json"],
+     ["--trusted", "bundle.json", "format", "zkclaims-claim-bundle/v1"]),
+    (["verify", "bundle.json", "--trusted", "missing.json"], ["--trusted", "missing.json"]),
+    (["verify", "bundle.json", *T, "--contract", "bundle.json"], ["--contract", "format"]),
+    (["verify", "bundle.json", *T, "--contract", "garbage.json"], ["--contract", "not JSON"]),
+    (["verify", "bundle.json", *T, "--contract", "partial.json"],
+     ["--contract", "partial.json", "guarantees", "category c"]),
+    (["verify", "bundle.json", *T, "--backend", "nope"], ["--backend", "nope"]),
+    (["inspect", "garbage.json"], ["garbage.json", "not JSON"]),
+    (["inspect", "examples/equipment.json"], ["equipment.json", "ClaimBundle"]),
+    (["export-snarkjs", "othercircuit.json", "--out-dir", "s"], ["circuit_id", "0000"]),
+    (["export-snarkjs", "missing.json", "--out-dir", "s"], ["missing.json", "cannot read"]),
+    (["export-snarkjs", "bundle.json", "--out-dir", "bundle.json"], ["--out-dir", "bundle.json"]),
+    (["prescribe", "bundle.json", *PRESCRIBE[2:]], ["RX.json", "bundle.json", "right"]),
+    ([*PRESCRIBE[:3], "missing.pem", *PRESCRIBE[4:]], ["key", "missing.pem", "cannot read"]),
+    ([*PRESCRIBE[:3], "garbage.json", *PRESCRIBE[4:]], ["key", "garbage.json", "PEM"]),
+    ([*PRESCRIBE[:3], "adir", *PRESCRIBE[4:]], ["key", "adir"]),
+    ([*PRESCRIBE[:7], "nodir/o.json", *PRESCRIBE[8:]], ["--out-opening", "nodir/o.json"]),
+    (["keygen", "--out", "nodir/k.pem", "--prescriber-id", "A", "--trusted", "t.json"],
+     ["--out", "nodir/k.pem"]),
+    (["keygen", "--out", "k9.pem", "--prescriber-id", "A", "--trusted", "nodir/t.json"],
+     ["--trusted", "nodir/t.json"]),
+    (["keygen", "--out", "k9.pem", "--prescriber-id", "A", "--trusted", "garbage.json"],
+     ["--trusted", "garbage.json", "not JSON"]),
+    (["keygen", "--out", "k9.pem", "--prescriber-id", " A", "--trusted", "t9.json"],
+     ["prescriber_id", "' A'"]),
+    ([*PROVE[:2], "attestation.json", *PROVE[3:], "--out", "b.json"],
+     ["--opening", "attestation.json", "zkclaims-opening/v1"]),
+    ([*PROVE[:6], "examples/claim.json", *PROVE[7:], "--out", "b.json"],
+     ["--equipment", "claim.json", "right"]),
+    ([*PROVE, "--out", "nodir/b.json"], ["--out", "nodir/b.json", "cannot write"]),
+    ([*PROVE, "--out", "b.json", "--amo", "right=999999"], ["amo_cents.right", "999999"]),
+    ([*PROVE, "--out", "b.json", "--plv", "right=x"], ["--plv", "right=x"]),
+    ([*PROVE, "--out", "b.json", "--amo", "right=5,right=6"], ["--amo", "right is given twice"]),
+    ([*PROVE, "--out", "b.json", "--backend", "nope"], ["--backend", "nope"]),
+    (["circuits", "build", "--out-dir", "bundle.json"], ["bundle.json"]),
+]
+
+
+@pytest.mark.parametrize("argv, words", BAD_INPUT, ids=[" ".join(a)[:60] for a, _ in BAD_INPUT])
+def test_bad_input_exits_2_with_one_line_naming_file_and_field(walkthrough, capsys, monkeypatch,
+                                                               argv, words):
+    d, _ = walkthrough
+    _bad_files(d)
+    monkeypatch.chdir(d)
+    assert main(argv) == EXIT_MALFORMED
+    err = capsys.readouterr().err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"zkclaims {argv[0]}: "), err
+    for word in words:
+        assert word in lines[0], (word, lines[0])
+    for leftover in ("nodir", "k9.pem", "t9.json"):
+        assert not (d / leftover).exists()  # nothing half-written
+
+
+def test_verify_rejections_exit_1_with_the_reason_once(walkthrough, capsys, monkeypatch):
+    d, _ = walkthrough
+    _bad_files(d)
+    monkeypatch.chdir(d)
+    (d / "nobody.json").write_text('{"prescribers": {}}')
+    bundle = json.loads((d / "bundle.json").read_text())
+    bundle["claim"]["patient_birth_date"] = "2025-03-11"  # after the prescription day
+    (d / "born_after.json").write_text(json.dumps(bundle))
+    for argv, reason, words in (
+        (["othercircuit.json", *T], "unknown_circuit", ["circuit_id", "0000"]),
+        (["bundle.json", "--trusted", "nobody.json"], "untrusted_prescriber",
+         ["prescriber_id", "RPPS-10001234567"]),
+        (["born_after.json", *T], "prescription_not_valid",
+         ["claim.patient_birth_date", "2025-03-11"]),
+        (["bundle.json", *T, "--insurer", "AMC-99"], "wrong_insurer",
+         ["claim.insurer", "AMC-75000123", "AMC-99"]),
+    ):
+        assert main(["verify", *argv]) == EXIT_INVALID
+        out = capsys.readouterr().out.strip()
+        assert out.startswith(f"INVALID ({reason}): ") and out.count(reason) == 1, out
+        assert all(w in out for w in words), out
+        assert main(["verify", *argv, "--json"]) == EXIT_INVALID
+        data = json.loads(capsys.readouterr().out)
+        assert data["reason"] == reason and not data["message"].startswith(reason)
+
+
+def test_inspect_flags_an_unknown_circuit(walkthrough, capsys, monkeypatch):
+    d, _ = walkthrough
+    _bad_files(d)
+    monkeypatch.chdir(d)
+    assert main(["inspect", "othercircuit.json"]) == EXIT_OK
+    assert "UNKNOWN circuit" in capsys.readouterr().out
+    assert main(["inspect", "bundle.json"]) == EXIT_OK
+    assert "optique-equipement-2020" in capsys.readouterr().out

@@ -169,3 +169,27 @@ def test_prescribe_refuses_what_cannot_be_packed(key):
     old = RX.model_copy(update={"issued_on": dt.date(1969, 12, 31)})
     with pytest.raises(ValidationError, match="issued_on"):
         prescribe(old, key, "RPPS-1")
+
+
+def test_missing_files_and_bad_ids_raise_naming_the_field(tmp_path, key):
+    with pytest.raises(ValidationError) as info:
+        load_private_key(tmp_path / "missing.pem")
+    assert info.value.field == "key" and "cannot read" in str(info.value)
+    with pytest.raises(ValidationError) as info:
+        TrustedPrescribers.load(tmp_path / "missing.json")
+    assert info.value.field == "trusted_prescribers" and "missing.json" in str(info.value)
+    (tmp_path / "bin.json").write_bytes(b"\xff\xfe")
+    with pytest.raises(ValidationError, match="not UTF-8"):
+        TrustedPrescribers.load(tmp_path / "bin.json")
+    for bad in ("", " RPPS-1", "x" * 256):
+        with pytest.raises(ValidationError) as info:
+            TrustedPrescribers().add(bad, key)
+        assert info.value.field == "prescriber_id" and info.value.value == bad
+
+
+def test_attestation_day_must_fit_the_packing(signed):
+    _, att = signed
+    data = att.model_dump(mode="json")
+    for day in ("1969-12-31", "2149-06-07"):
+        with pytest.raises(pydantic.ValidationError, match=f"prescription_day.*{day}"):
+            Attestation.model_validate({**data, "prescription_day": day})

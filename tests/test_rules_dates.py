@@ -12,7 +12,10 @@ from zkclaims.domain import (
     age_on,
     next_renewal_date,
     prescription_valid_on,
+    prescription_validity_end,
     renewal_due,
+    valid_on,
+    validity_end,
     vision_change_allows_early_renewal,
 )
 from zkclaims.errors import ValidationError
@@ -60,6 +63,28 @@ def test_prescription_validity(birth, issued, kind, last):
     assert prescription_valid_on(p, last, birth)
     assert not prescription_valid_on(p, last + dt.timedelta(days=1), birth)
     assert not prescription_valid_on(p, issued - dt.timedelta(days=1), birth)
+
+
+@pytest.mark.parametrize("birth, issued, kind, last", VALIDITY)
+def test_validity_from_the_insurers_facts(birth, issued, kind, last):
+    # What the insurer knows: prescription day and prescriber kind (attestation), birth date.
+    facts = {"issued_on": issued, "prescriber_kind": kind, "patient_birth_date": birth}
+    assert validity_end(**facts) == last == prescription_validity_end(rx(issued, kind), birth)
+    assert valid_on(issued, **facts) and valid_on(last, **facts)
+    assert not valid_on(last + dt.timedelta(days=1), **facts)
+    assert not valid_on(issued - dt.timedelta(days=1), **facts)
+
+
+def test_validity_facts_are_keyword_only_and_checked():
+    with pytest.raises(TypeError):
+        validity_end(D(2024, 1, 1), "physician", D(1990, 1, 1))  # three dates: no positions
+    with pytest.raises(ValidationError) as info:
+        valid_on(D(2024, 1, 2), issued_on=D(2024, 1, 1), prescriber_kind="optician",
+                 patient_birth_date=D(1990, 1, 1))
+    assert info.value.field == "prescriber_kind" and info.value.value == "optician"
+    with pytest.raises(ValidationError, match="patient_birth_date"):
+        validity_end(issued_on=D(2024, 1, 1), prescriber_kind="physician",
+                     patient_birth_date=D(2024, 6, 1))
 
 
 def test_validity_rejects_birth_after_prescription():

@@ -1,6 +1,7 @@
 """Contracts and reimbursement: floors, ceilings, frame cap (spec §3), classe A/B (spec §4)."""
 
 import datetime as dt
+from dataclasses import dataclass
 
 import pytest
 from hypothesis import example, given, settings
@@ -8,6 +9,7 @@ from hypothesis import strategies as st
 
 from zkclaims.domain import (
     CATEGORIES,
+    Classe,
     Equipment,
     EyePrescription,
     Frame,
@@ -17,6 +19,7 @@ from zkclaims.domain import (
     Prescription,
     check_contract,
     reimburse,
+    reimburse_elements,
 )
 from zkclaims.errors import ValidationError
 
@@ -225,3 +228,63 @@ def test_reimburse_never_exceeds_price_ceiling_or_frame_cap(prices, classes, amo
         want = sum(min(prices[i], frame_cap) if n == "frame" else prices[i]
                    for i, n in enumerate(names) if classes[i] == "B")
         assert b_total == min(budget, want)
+
+
+# --- reimburse_elements: the insurer's path, no lens usage ----------------------------------
+@dataclass(frozen=True)
+class Priced:
+    """A usage-free element: what an invoice line tells the insurer (price and classe)."""
+
+    price_cents: int
+    classe: str
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    prices=st.tuples(money, money, money),
+    classes=st.text("AB", min_size=3, max_size=3),
+    amo=st.tuples(st.integers(0, 2_000), st.integers(0, 2_000), st.integers(0, 2_000)),
+    plv=st.tuples(money, money, money),
+    pair=st.tuples(st.sampled_from(list(LensClass)), st.sampled_from(list(LensClass))),
+    usages=st.tuples(st.sampled_from(["far", "near", "progressive"]),
+                     st.sampled_from(["far", "near", "progressive"])),
+    guarantee=st.one_of(st.none(), st.builds(
+        Guarantee, equipment_cents=st.integers(0, 100_000), frame_cents=st.integers(0, 15_000))),
+)
+def test_reimburse_elements_equals_reimburse_whatever_the_usage(prices, classes, amo, plv,
+                                                                 pair, usages, guarantee):
+    names = ("right", "left", "frame")
+    amo = {n: min(a, p) for n, a, p in zip(names, amo, prices, strict=True)}
+    plv = dict(zip(names, plv, strict=True))
+    eq = Equipment(
+        right=Lens(usage=usages[0], price_cents=prices[0], classe=classes[0]),
+        left=Lens(usage=usages[1], price_cents=prices[1], classe=classes[1]),
+        frame=Frame(price_cents=prices[2], classe=classes[2]),
+        delivered_on=DAY,
+    )
+    elements = {n: Priced(p, c) for n, p, c in zip(names, prices, classes, strict=True)}
+    d = reimburse_elements(elements, pair, amo, guarantee, plv=plv)
+    assert d == reimburse(eq, amo, guarantee, lens_classes=pair, plv=plv)
+    assert [p.classe for p in d.payments] == [Classe(c) for c in classes]
+
+
+@pytest.mark.parametrize(
+    "elements, pair, field",
+    [
+        ({"right": Priced(1, "B"), "left": Priced(1, "B")}, (S, S), "elements"),
+        ({"right": Priced(-1, "B"), "left": Priced(1, "B"), "frame": Priced(1, "B")}, (S, S),
+         "elements.right.price_cents"),
+        ({"right": Priced(1, "B"), "left": Priced(True, "B"), "frame": Priced(1, "B")}, (S, S),
+         "elements.left.price_cents"),
+        ({"right": Priced(1, "B"), "left": Priced(1, "B"), "frame": Priced(1, "C")}, (S, S),
+         "elements.frame.classe"),
+        ({"right": Priced(1, "B"), "left": Priced(1, "B"), "frame": Priced(1, "B")}, (S,),
+         "lens_classes"),
+        ({"right": Priced(1, "B"), "left": Priced(1, "B"), "frame": Priced(1, "B")},
+         (S, "ultra"), "lens_classes[1]"),
+    ],
+)
+def test_reimburse_elements_bad_input_names_field(elements, pair, field):
+    with pytest.raises(ValidationError) as info:
+        reimburse_elements(elements, pair, {})
+    assert info.value.field == field

@@ -21,6 +21,7 @@ from zkclaims.domain import (
     LensUsage,
     Prescription,
     classify_lens,
+    prescription_valid_on,
     reimburse,
 )
 from zkclaims.domain.claim import Claim, ClaimBundle, Contract
@@ -213,6 +214,32 @@ def test_rejection_prescription_not_valid(key, verifier):
     assert reason_of(verifier, late) == "prescription_not_valid"
 
 
+@settings(max_examples=60, deadline=None)
+@given(delivered=st.dates(DAY, dt.date(2031, 12, 31)), birth=st.dates(dt.date(1940, 1, 1), DAY))
+def test_validity_check_equals_the_clear_text_rule(bundle, verifier, delivered, birth):
+    # Only the claim's dates change (no new proof needed): the verifier, which sees no eye,
+    # rejects for validity exactly when the rule on the full prescription says so (spec §6).
+    data = tamper(bundle, "claim.delivered_on", delivered.isoformat())
+    data["claim"]["patient_birth_date"] = birth.isoformat()
+    data["public_inputs"] = ClaimBundle.model_validate(data).expected_public_inputs().model_dump(
+        mode="json")
+    try:
+        verifier.precheck(ClaimBundle.model_validate(data))
+        outcome = True
+    except ClaimRejected as exc:
+        assert exc.reason == "prescription_not_valid", exc
+        outcome = False
+    assert outcome == prescription_valid_on(RX, delivered, birth)
+
+
+def test_birth_after_the_prescription_is_a_rejection_not_a_crash(bundle, verifier):
+    data = tamper(bundle, "claim.patient_birth_date", (DAY + dt.timedelta(days=1)).isoformat())
+    with pytest.raises(ClaimRejected) as info:
+        verifier.verify(data)
+    assert info.value.reason == "prescription_not_valid"
+    assert "claim.patient_birth_date: 2025-03-11" in str(info.value)
+
+
 def test_rejection_rules_not_in_force(key, verifier):
     rx = Prescription(right=eye("1.00"), left=eye("1.00"), issued_on=dt.date(2019, 6, 1))
     b = make(key, rx, equipment("far", "far", delivered=dt.date(2019, 12, 31)))
@@ -221,6 +248,8 @@ def test_rejection_rules_not_in_force(key, verifier):
 
 def test_rejection_context_mismatch_and_invalid_proof(bundle, verifier):
     assert reason_of(verifier, tamper(bundle, "claim.claim_id", "C-2")) == "context_mismatch"
+    with pytest.raises(ClaimRejected, match=r"public_inputs\.class_left = 2 \(expected 1\)"):
+        verifier.verify(tamper(bundle, "public_inputs.class_left", 2))
     assert reason_of(verifier, tamper(bundle, "invoice.left.lens_class", "simple")) == (
         "context_mismatch"
     )
@@ -241,12 +270,27 @@ def test_replay_under_another_claim_context(key, bundle, verifier):
     assert reason_of(verifier, replay2) == "context_mismatch"
 
 
+def test_rejection_wrong_insurer(bundle, trusted):
+    # a bundle addressed to AMC-1 cannot be cashed at another insurer
+    assert Verifier(trusted, insurer="AMC-1").verify(bundle).category.code == "c"
+    with pytest.raises(ClaimRejected) as info:
+        Verifier(trusted, insurer="AMC-2").verify(bundle)
+    assert info.value.reason == "wrong_insurer"
+    assert "claim.insurer: 'AMC-1'" in str(info.value) and "AMC-2" in str(info.value)
+
+
 def test_every_reason_is_documented():
     assert set(REASONS) >= {
         "unknown_circuit", "untrusted_prescriber", "bad_signature", "invalid_proof",
         "context_mismatch", "prescription_not_valid", "delivery_before_prescription",
-        "inconsistent_prices",
+        "inconsistent_prices", "wrong_insurer",
     }
+    import zkclaims.verifier
+
+    doc = zkclaims.verifier.__doc__
+    assert all(f"``{r}``" in doc for r in REASONS)
+    # and in the order the checks run
+    assert sorted(REASONS, key=lambda r: doc.index(f"``{r}``")) == list(REASONS)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -323,6 +367,7 @@ def test_verify_many_names_each_bad_bundle(key, bundle, verifier):
     assert results[2].reason == "invalid_proof"
     assert results[3].reason == "context_mismatch"
     assert results[5].reason == "malformed"
+    assert "\n" not in results[5].message and results[5].message.startswith("format: ")
     assert results[0].decision == verifier.verify(bundle)
 
 
@@ -358,6 +403,18 @@ def test_prover_refuses_near_without_addition_and_mismatches(key):
         prove_claim(opening, att2, equipment("far", "far"), claim())
     with pytest.raises(ZkValidationError, match="claim.delivered_on"):
         prove_claim(opening, att, equipment("far", "far"), claim(delivered=DAY))
+
+
+def test_prover_refuses_an_invoice_the_verifier_would_reject(key):
+    opening, att = prescribe(RX, key, "RPPS-1")
+    eq = equipment("progressive", "far", classes=("A", "B", "B"))
+    with pytest.raises(ZkValidationError) as info:
+        prove_claim(opening, att, eq, claim())  # classe A without its PLV
+    assert info.value.field == "plv_cents.right"
+    with pytest.raises(ZkValidationError) as info:
+        prove_claim(opening, att, eq, claim(), amo_cents={"frame": 9001},
+                    plv_cents={"right": 20000})
+    assert info.value.field == "amo_cents.frame" and info.value.value == 9001
 
 
 # ---------------------------------------------------------------------------------------------

@@ -41,12 +41,22 @@ def _emit(args: argparse.Namespace, data: dict[str, Any], text: str) -> None:
 
 
 def _pydantic_line(exc: pydantic.ValidationError) -> str:
-    """One line for a pydantic error: ``field: message (got value)``."""
-    err = exc.errors()[0]
+    """One line for a pydantic error: ``field: message (got value)`` (+ how many more)."""
+    errors = exc.errors()
+    err = errors[0]
     loc = ".".join(str(p) for p in err["loc"])
     msg = str(err["msg"]).removeprefix("Value error, ")
-    if loc and not msg.startswith(loc + ":"):
+    last = loc.rsplit(".", 1)[-1]
+    if loc and msg.startswith(last + ":"):  # our validators name the field: give its path
+        msg = loc + msg[len(last):]
+    elif loc:
         msg = f"{loc}: {msg}"
+    if err["type"] != "missing" and "(got " not in msg and "; got " not in msg:
+        value = err.get("input")
+        shown = f"a JSON {type(value).__name__}" if isinstance(value, dict | list) else repr(value)
+        msg += f" (got {shown[:80]})"
+    if len(errors) > 1:
+        msg += f" [and {len(errors) - 1} more error{'s' if len(errors) > 2 else ''}]"
     return msg
 
 
@@ -126,7 +136,7 @@ def _cmd_category(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-# --- demo ------------------------------------------------------------------------------------
+# --- demo --rules: the clear-text rules on a worked example ----------------------------------
 def _demo_rules(out: Callable[[str], None] = print) -> None:
     """Print the worked example of the rules: prescription -> classes -> category -> decision."""
     from zkclaims.domain import (
@@ -186,37 +196,59 @@ def _demo_rules(out: Callable[[str], None] = print) -> None:
         out(f"  - {r}")
 
 
-def _add_demo(sub: _Sub) -> None:
-    p = sub.add_parser("demo", help="print a worked example")
-    p.set_defaults(func=_cmd_demo)
-
-
-def _cmd_demo(args: argparse.Namespace) -> int:
-    _demo_rules()
-    return EXIT_OK
-
-
 # --- equipment claim: keygen, prescribe, prove, verify, export-snarkjs, inspect, circuits ----
 # (issue 5) The optician/insurer round trip. Each command reads the JSON of the domain models.
 
 
 def _read_json(path: str, what: str) -> Any:
-    """Read a JSON file; a missing or unparsable file is malformed input naming ``what``."""
-    from zkclaims.errors import ValidationError as InputError
+    """Read a JSON file; a missing, unreadable or unparsable file names ``what`` and the path."""
+    from zkclaims.errors import InputFileError
 
     try:
         with open(path, encoding="utf-8") as f:
             return json.load(f)
     except OSError as exc:
-        raise InputError(what, path, f"cannot read: {exc.strerror}") from None
+        raise InputFileError(what, path, f"cannot read: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise InputFileError(what, path, f"not UTF-8 text (byte {exc.start})") from None
     except json.JSONDecodeError as exc:
-        raise InputError(what, path, f"not JSON: {exc.msg} at line {exc.lineno}") from None
+        raise InputFileError(
+            what, path, f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from None
 
 
-def _write_json(path: str, obj: Any) -> None:
-    with open(path, "w", encoding="utf-8") as f:
-        json.dump(obj, f, indent=2, sort_keys=False, default=str)
-        f.write("\n")
+def _load(model: Any, path: str, what: str) -> Any:
+    """Read ``path`` as JSON and validate it as ``model``; errors name the file and the field."""
+    from zkclaims.errors import InputFileError
+
+    data = _read_json(path, what)
+    try:
+        return model.model_validate(data)
+    except pydantic.ValidationError as exc:
+        raise InputFileError(
+            what, path, f"not a valid {model.__name__}: {_pydantic_line(exc)}"
+        ) from None
+
+
+def _write_json(path: str, obj: Any, what: str) -> None:
+    from zkclaims.errors import InputFileError
+
+    try:
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(obj, f, indent=2, sort_keys=False, default=str)
+            f.write("\n")
+    except OSError as exc:
+        raise InputFileError(what, path, f"cannot write: {exc.strerror}") from None
+
+
+def _backend(name: str | None) -> str | None:
+    """Check ``--backend`` (None: the default) before any work is done."""
+    from zkclaims.errors import ValidationError as InputError
+    from zkclaims.groups import BACKEND_NAMES
+
+    if name is not None and name not in BACKEND_NAMES:
+        raise InputError("--backend", name, f"must be one of {', '.join(BACKEND_NAMES)}")
+    return name
 
 
 def _cents_map(text: str | None, what: str) -> dict[str, int]:
@@ -231,6 +263,8 @@ def _cents_map(text: str | None, what: str) -> dict[str, int]:
         key = key.strip()
         if key not in ("right", "left", "frame") or not value.strip().isdigit():
             raise InputError(what, part, "expected element=cents with element right, left or frame")
+        if key in out:
+            raise InputError(what, part, f"{key} is given twice")
         out[key] = int(value)
     return out
 
@@ -254,6 +288,7 @@ def _cmd_keygen(args: argparse.Namespace) -> int:
     import os
 
     from zkclaims.domain import PrescriberKind
+    from zkclaims.errors import InputFileError
     from zkclaims.prescriber import (
         TrustedPrescribers,
         generate_key,
@@ -262,17 +297,24 @@ def _cmd_keygen(args: argparse.Namespace) -> int:
     )
 
     trusted = (
-        TrustedPrescribers.load(args.trusted) if os.path.exists(args.trusted)
+        _load(TrustedPrescribers, args.trusted, "--trusted") if os.path.exists(args.trusted)
         else TrustedPrescribers()
     )
     if os.path.exists(args.out):
-        from zkclaims.errors import ValidationError as InputError
-
-        raise InputError("--out", args.out, "exists already; refusing to overwrite a private key")
+        raise InputFileError("--out", args.out, "exists already; refusing to overwrite a key")
+    for what, path in (("--out", args.out), ("--trusted", args.trusted)):
+        if not os.path.isdir(os.path.dirname(os.path.abspath(path))):  # before writing anything
+            raise InputFileError(what, path, "cannot write: no such directory")
     key = generate_key()
-    save_private_key(key, args.out)
-    trusted.add(args.prescriber_id, key, PrescriberKind(args.kind))
-    trusted.save(args.trusted)
+    trusted.add(args.prescriber_id, key, PrescriberKind(args.kind))  # checks the id first
+    try:
+        save_private_key(key, args.out)
+    except OSError as exc:
+        raise InputFileError("--out", args.out, f"cannot write: {exc.strerror}") from None
+    try:
+        trusted.save(args.trusted)
+    except OSError as exc:
+        raise InputFileError("--trusted", args.trusted, f"cannot write: {exc.strerror}") from None
     print(f"public key {public_key_hex(key)}")
     print(f"private key written to {args.out}; {args.prescriber_id} ({args.kind}) trusted in "
           f"{args.trusted}")
@@ -299,10 +341,10 @@ def _cmd_prescribe(args: argparse.Namespace) -> int:
     from zkclaims.domain import Prescription
     from zkclaims.prescriber import load_private_key, prescribe
 
-    rx = Prescription.model_validate(_read_json(args.prescription, "RX.json"))
+    rx = _load(Prescription, args.prescription, "RX.json")
     opening, attestation = prescribe(rx, load_private_key(args.key), args.prescriber_id)
-    _write_json(args.out_opening, opening.model_dump(mode="json"))
-    _write_json(args.out_attestation, attestation.model_dump(mode="json"))
+    _write_json(args.out_opening, opening.model_dump(mode="json"), "--out-opening")
+    _write_json(args.out_attestation, attestation.model_dump(mode="json"), "--out-attestation")
     print(f"commitment {attestation.commitment}")
     print(f"opening -> {args.out_opening} (secret: give it to the patient), "
           f"attestation -> {args.out_attestation}")
@@ -337,18 +379,19 @@ def _cmd_prove(args: argparse.Namespace) -> int:
     from zkclaims.prescriber import Opening
     from zkclaims.prover import prove_claim
 
-    opening = Opening.model_validate(_read_json(args.opening, "--opening"))
-    attestation = Attestation.model_validate(_read_json(args.attestation, "--attestation"))
-    equipment = Equipment.model_validate(_read_json(args.equipment, "--equipment"))
-    claim = Claim.model_validate(_read_json(args.claim, "--claim"))
+    opening = _load(Opening, args.opening, "--opening")
+    attestation = _load(Attestation, args.attestation, "--attestation")
+    equipment = _load(Equipment, args.equipment, "--equipment")
+    claim = _load(Claim, args.claim, "--claim")
+    amo, plv = _cents_map(args.amo, "--amo"), _cents_map(args.plv, "--plv")
+    backend = _backend(args.backend)
     t0 = time.perf_counter()
     bundle = prove_claim(
         opening, attestation, equipment, claim,
-        amo_cents=_cents_map(args.amo, "--amo"), plv_cents=_cents_map(args.plv, "--plv"),
-        backend=args.backend,
+        amo_cents=amo, plv_cents=plv, backend=backend,
     )
     elapsed = time.perf_counter() - t0
-    _write_json(args.out, bundle.model_dump(mode="json"))
+    _write_json(args.out, bundle.model_dump(mode="json"), "--out")
     inv = bundle.invoice
     print(f"lens classes {inv.right.lens_class.value} + {inv.left.lens_class.value}; "
           f"proved in {elapsed:.2f} s; bundle -> {args.out}")
@@ -366,6 +409,8 @@ def _add_verify(sub: _Sub) -> None:
     p.add_argument("bundle", metavar="bundle.json", help="claim bundle from prove")
     p.add_argument("--trusted", required=True, help="trusted-prescribers JSON file")
     p.add_argument("--contract", default=None, help="contract.json (guarantees per category)")
+    p.add_argument("--insurer", default=None,
+                   help="this insurer's identifier: reject claims addressed to another")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--backend", default=None, help="group backend: arkworks (default) or py_ecc")
     p.set_defaults(func=_cmd_verify)
@@ -377,18 +422,17 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     from zkclaims.prescriber import TrustedPrescribers
     from zkclaims.verifier import Verifier
 
-    bundle = ClaimBundle.model_validate(_read_json(args.bundle, "bundle.json"))
-    trusted = TrustedPrescribers.model_validate(_read_json(args.trusted, "--trusted"))
-    contract = (
-        Contract.model_validate(_read_json(args.contract, "--contract")) if args.contract
-        else None
-    )
-    verifier = Verifier(trusted, contract=contract, backend=args.backend)
+    bundle = _load(ClaimBundle, args.bundle, "bundle.json")
+    trusted = _load(TrustedPrescribers, args.trusted, "--trusted")
+    contract = _load(Contract, args.contract, "--contract") if args.contract else None
+    verifier = Verifier(trusted, contract=contract, insurer=args.insurer,
+                        backend=_backend(args.backend))
     try:
         d = verifier.verify(bundle)
     except ClaimRejected as exc:
-        _emit(args, {"valid": False, "reason": exc.reason, "message": str(exc)},
-              f"INVALID ({exc.reason}): {exc}")
+        message = str(exc).removeprefix(f"{exc.reason}: ")
+        _emit(args, {"valid": False, "reason": exc.reason, "message": message},
+              f"INVALID ({exc.reason}): {message}")
         return EXIT_INVALID
     data = {"valid": True, "decision": d.model_dump(mode="json")}
     lines = [
@@ -421,21 +465,27 @@ def _cmd_export_snarkjs(args: argparse.Namespace) -> int:
 
     from zkclaims.circuits import find_by_circuit_id, load_verifying_key
     from zkclaims.domain.claim import ClaimBundle
-    from zkclaims.errors import MalformedInputError
+    from zkclaims.errors import InputFileError, MalformedInputError
     from zkclaims.groth16 import Proof, snarkjs
 
-    bundle = ClaimBundle.model_validate(_read_json(args.bundle, "bundle.json"))
+    bundle = _load(ClaimBundle, args.bundle, "bundle.json")
     name = find_by_circuit_id(bundle.circuit_id)
     if name is None:
-        raise MalformedInputError(f"circuit_id: unknown circuit {bundle.circuit_id}")
+        raise MalformedInputError(
+            f"circuit_id: {bundle.circuit_id} is not a circuit zkclaims knows ({args.bundle})"
+        )
     vk = load_verifying_key(name)
     proof = Proof.from_bytes(bytes.fromhex(bundle.proof), circuit_id=bundle.circuit_id)
-    os.makedirs(args.out_dir, exist_ok=True)
-    _write_json(os.path.join(args.out_dir, "verification_key.json"),
-                snarkjs.dump_verification_key(vk))
-    _write_json(os.path.join(args.out_dir, "proof.json"), snarkjs.dump_proof(proof))
-    _write_json(os.path.join(args.out_dir, "public.json"),
-                snarkjs.dump_public(bundle.public_inputs.as_list()))
+    try:
+        os.makedirs(args.out_dir, exist_ok=True)
+    except OSError as exc:
+        raise InputFileError("--out-dir", args.out_dir, f"cannot create: {exc.strerror}") from None
+    for file, doc in (
+        ("verification_key.json", snarkjs.dump_verification_key(vk)),
+        ("proof.json", snarkjs.dump_proof(proof)),
+        ("public.json", snarkjs.dump_public(bundle.public_inputs.as_list())),
+    ):
+        _write_json(os.path.join(args.out_dir, file), doc, "--out-dir")
     print(f"wrote verification_key.json, proof.json, public.json to {args.out_dir}")
     return EXIT_OK
 
@@ -452,12 +502,19 @@ def _add_inspect(sub: _Sub) -> None:
     p.set_defaults(func=_cmd_inspect)
 
 
+def _circuit_name(circuit_id: str) -> str | None:
+    from zkclaims.circuits import find_by_circuit_id
+
+    return find_by_circuit_id(circuit_id)
+
+
 def _bundle_disclosure(bundle: Any) -> list[tuple[str, str, str]]:
     """(field, value, meaning) for every field a bundle discloses."""
     c, inv, att, pub = bundle.claim, bundle.invoice, bundle.attestation, bundle.public_inputs
     rows = [
         ("format", bundle.format, "bundle format version"),
-        ("circuit_id", bundle.circuit_id, "SHA-256 of the statement's R1CS"),
+        ("circuit_id", bundle.circuit_id, "SHA-256 of the statement's R1CS: "
+         + (_circuit_name(bundle.circuit_id) or "UNKNOWN circuit, verify will reject it")),
         ("claim.insurer", c.insurer, "insurer"),
         ("claim.claim_id", c.claim_id, "claim identifier"),
         ("claim.optician", c.optician, "optician"),
@@ -494,7 +551,7 @@ _NEVER_SEEN = ("sphere, cylinder, axis and addition of each eye; the lens usage 
 def _cmd_inspect(args: argparse.Namespace) -> int:
     from zkclaims.domain.claim import ClaimBundle
 
-    bundle = ClaimBundle.model_validate(_read_json(args.bundle, "bundle.json"))
+    bundle = _load(ClaimBundle, args.bundle, "bundle.json")
     rows = _bundle_disclosure(bundle)
     width = max(len(r[0]) for r in rows)
     text = "\n".join(f"{f:<{width}}  {v}    ({m})" for f, v, m in rows)
@@ -733,6 +790,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_MALFORMED
     except (ZkClaimsError, ValueError) as exc:
         print(f"zkclaims {args.command}: {exc}", file=sys.stderr)
+        return EXIT_MALFORMED
+    except OSError as exc:  # a file the command writes or reads outside the helpers
+        where = exc.filename if exc.filename is not None else "file"
+        print(f"zkclaims {args.command}: {where}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_MALFORMED
 
 

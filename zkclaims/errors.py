@@ -23,6 +23,20 @@ class ValidationError(ZkClaimsError, ValueError):
         super().__init__(f"{field}: {message} (got {value!r})")
 
 
+class InputFileError(ValidationError):
+    """An input file is missing, unreadable, not JSON, or not the document expected.
+
+    ``field`` is the file's role (a command-line option such as ``--trusted``, or a name such
+    as ``bundle.json``), ``value`` its path; the message names the offending field inside the
+    document and its value when there is one.
+    """
+
+    def __init__(self, field: str, value: object, message: str) -> None:
+        self.field = field
+        self.value = value
+        ZkClaimsError.__init__(self, f"{field} ({value}): {message}")
+
+
 class RuleError(ZkClaimsError):
     """A regulation rule cannot be applied to the given facts (e.g. near lens without addition)."""
 

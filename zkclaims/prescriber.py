@@ -173,7 +173,10 @@ def save_private_key(key: Ed25519PrivateKey, path: str | Path) -> None:
 
 def load_private_key(path: str | Path) -> Ed25519PrivateKey:
     """Read an Ed25519 private key written by :func:`save_private_key`."""
-    data = Path(path).read_bytes()
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise ValidationError("key", str(path), f"cannot read: {exc.strerror}") from None
     try:
         key = serialization.load_pem_private_key(data, password=None)
     except (ValueError, TypeError) as exc:
@@ -231,8 +234,18 @@ class TrustedPrescribers(BaseModel):
 
     @classmethod
     def load(cls, path: str | Path) -> TrustedPrescribers:
-        """Read a trusted-prescribers file."""
-        return cls.model_validate_json(Path(path).read_text(encoding="utf-8"))
+        """Read a trusted-prescribers file.
+
+        Raises :class:`~zkclaims.errors.ValidationError` naming the path when the file cannot
+        be read, pydantic's ``ValidationError`` (a ``ValueError``) naming the field when it
+        is not a valid trusted-prescribers document.
+        """
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            why = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+            raise ValidationError("trusted_prescribers", str(path), f"cannot read: {why}") from None
+        return cls.model_validate_json(text)
 
     def save(self, path: str | Path) -> None:
         """Write the file (pretty JSON)."""
@@ -247,6 +260,14 @@ class TrustedPrescribers(BaseModel):
         kind: PrescriberKind = PrescriberKind.PHYSICIAN,
     ) -> None:
         """Trust ``key`` for ``prescriber_id`` (replaces an earlier entry for that id)."""
+        if (
+            not isinstance(prescriber_id, str) or not prescriber_id
+            or prescriber_id != prescriber_id.strip() or len(prescriber_id.encode()) > 255
+        ):
+            raise ValidationError(
+                "prescriber_id", prescriber_id,
+                "must be non-empty, without surrounding spaces, at most 255 bytes in UTF-8",
+            )
         hexkey = key if isinstance(key, str) else public_key_hex(key)
         self.prescribers[prescriber_id] = TrustedPrescriber(public_key=hexkey, kind=kind)
 

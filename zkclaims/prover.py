@@ -24,7 +24,7 @@ from zkclaims.domain.claim import (
     day_number,
     invoice_for,
 )
-from zkclaims.domain.models import Equipment, LensClass, LensUsage
+from zkclaims.domain.models import Classe, Equipment, LensClass, LensUsage
 from zkclaims.domain.rules import RULES_2020, Rules
 from zkclaims.errors import MalformedInputError, ProofError, UnsatisfiedConstraintError
 from zkclaims.errors import ValidationError as ZkValidationError
@@ -103,7 +103,9 @@ def prove_claim(
     kind; the claim's delivery day is the equipment's. Lens classes come from
     ``rules.classify_lens`` (a near or progressive lens without addition raises
     :class:`~zkclaims.errors.RuleError`). ``amo_cents`` / ``plv_cents`` give the AMO share and
-    the classe A legal price cap per element (``"right"``, ``"left"``, ``"frame"``).
+    the classe A legal price cap per element (``"right"``, ``"left"``, ``"frame"``); an AMO
+    share above the price, or a classe A element without its cap, raises (the insurer would
+    reject the bundle as ``inconsistent_prices``).
     The attestation signature is the insurer's to check (:class:`zkclaims.verifier.Verifier`).
     """
     opening.check()
@@ -136,6 +138,15 @@ def prove_claim(
         rules.classify_lens(rx.left, usages[1]),
     )
     invoice = invoice_for(equipment, classes, amo_cents, plv_cents)
+    for name, line in invoice.lines().items():  # what the verifier would reject as inconsistent
+        if line.amo_cents > line.price_cents:
+            raise ZkValidationError(
+                f"amo_cents.{name}", line.amo_cents, f"exceeds the price {line.price_cents}"
+            )
+        if line.classe is Classe.A and line.plv_cents is None:
+            raise ZkValidationError(
+                f"plv_cents.{name}", None, "a classe A element needs its legal price cap (PLV)"
+            )
     r1cs, qap, pk = statement()
     circuit_id = r1cs.digest()
     context = claim_context(claim, invoice, circuit_id)

@@ -4,25 +4,31 @@
 whose ``reason`` is one of :data:`REASONS`:
 
 1. ``unknown_circuit`` — the bundle's circuit id has no shipped verifying key (or its
-   statement is not the one of the verifier's rules version);
+   statement is not the one of the verifier's rules version); ``wrong_insurer`` — the claim
+   is addressed to another insurer than the verifier's ``insurer`` (when one is set);
 2. ``inconsistent_prices`` — the invoice does not add up (total, AMO share above a price, a lens
    without class, a classe A element without its legal price cap);
 3. ``untrusted_prescriber`` / ``bad_signature`` — the attestation (Ed25519) is not from a
    trusted prescriber key registered for that prescriber kind, or its signature fails;
 4. ``delivery_before_prescription`` — delivered before the prescription day;
-5. ``prescription_not_valid`` — not valid on the delivery day (spec §6: 1 / 5 / 3 years by age
-   at the prescription for a physician, 2 years for an orthoptist); ``rules_not_in_force`` —
-   the rules version does not apply on the delivery day;
+5. ``rules_not_in_force`` — the rules version does not apply on the delivery day;
+   ``prescription_not_valid`` — not valid on the delivery day (spec §6: 1 / 5 / 3 years by
+   age at the prescription for a physician, 2 years for an orthoptist), or the patient's
+   birth date is after the prescription day;
 6. ``context_mismatch`` — the public inputs differ from what the bundle's claim, invoice and
    attestation imply (the claim context is recomputed: a proof replayed on another claim lands
    here or in the next step);
 7. ``invalid_proof`` — the Groth16 proof does not verify.
 
 Otherwise :meth:`Verifier.verify` returns the :class:`~zkclaims.domain.Decision` of
-:func:`~zkclaims.domain.reimburse` for the proven lens classes (the contract's guarantees, or
-the legal ceiling without a contract). Malformed input (bad point encoding, wrong length, ...)
-raises :class:`~zkclaims.errors.MalformedInputError` (or pydantic's ``ValidationError`` when
-the JSON does not parse as a bundle).
+:func:`~zkclaims.domain.claim.reimburse_invoice` — the rules of spec §3-§4 over the invoiced
+prices, classes A/B and the proven lens classes, with no lens usage (the contract's
+guarantees, or the legal ceiling without a contract); it equals
+:func:`~zkclaims.domain.reimburse` on the full equipment. The validity check (step 5) is
+:func:`~zkclaims.domain.valid_on` over the prescription day and prescriber kind of the
+attestation and the patient's birth date: the insurer never sees an eye. Malformed input
+(bad point encoding, wrong length, ...) raises :class:`~zkclaims.errors.MalformedInputError`
+(or pydantic's ``ValidationError`` when the JSON does not parse as a bundle).
 
 This module imports no prover, circuit builder or setup code (``tests/test_verifier*.py``
 checks it in a fresh interpreter): only the verify side of :mod:`zkclaims.groth16`, the
@@ -36,10 +42,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import pydantic
+
 from zkclaims.circuits import find_by_circuit_id, load_verifying_key
-from zkclaims.domain.claim import ClaimBundle, Contract
-from zkclaims.domain.models import Decision, LensClass, Prescription
-from zkclaims.domain.rules import RULES_2020, Rules, prescription_valid_on
+from zkclaims.domain.claim import ClaimBundle, Contract, reimburse_invoice
+from zkclaims.domain.models import Decision
+from zkclaims.domain.rules import RULES_2020, Rules, valid_on
 from zkclaims.errors import AttestationError, ClaimRejected, MalformedInputError
 from zkclaims.groth16 import Proof, find_invalid, verify
 from zkclaims.prescriber import TrustedPrescribers, verify_attestation
@@ -49,6 +57,7 @@ __all__ = ["REASONS", "BundleResult", "Verifier", "load_bundle"]
 #: Every rejection reason, in the order the checks run.
 REASONS = (
     "unknown_circuit",
+    "wrong_insurer",
     "inconsistent_prices",
     "untrusted_prescriber",
     "bad_signature",
@@ -89,8 +98,10 @@ class Verifier:
 
     ``trusted_prescribers`` is a :class:`~zkclaims.prescriber.TrustedPrescribers` (or a path to
     its JSON file); ``contract`` a :class:`~zkclaims.domain.claim.Contract` or None (then the
-    decision pays up to the legal ceiling of the category). ``backend`` picks the group
-    backend (default: ``$ZKCLAIMS_BACKEND`` or arkworks).
+    decision pays up to the legal ceiling of the category). ``insurer``, when given, is this
+    insurer's identifier: a bundle whose ``claim.insurer`` differs is rejected
+    (``wrong_insurer``), so a proof made for one insurer cannot be cashed at another.
+    ``backend`` picks the group backend (default: ``$ZKCLAIMS_BACKEND`` or arkworks).
     """
 
     def __init__(
@@ -99,6 +110,7 @@ class Verifier:
         rules: Rules = RULES_2020,
         contract: Contract | None = None,
         *,
+        insurer: str | None = None,
         backend: str | None = None,
     ) -> None:
         if isinstance(trusted_prescribers, TrustedPrescribers):
@@ -107,6 +119,7 @@ class Verifier:
             self.trusted = TrustedPrescribers.load(trusted_prescribers)
         self.rules = rules
         self.contract = contract
+        self.insurer = insurer
         self.backend = backend
 
     # -- the checks before the proof ----------------------------------------------------------
@@ -131,6 +144,11 @@ class Verifier:
         :class:`MalformedInputError`.
         """
         vk = self._vk(bundle)
+        if self.insurer is not None and bundle.claim.insurer != self.insurer:
+            raise ClaimRejected(
+                "wrong_insurer",
+                f"claim.insurer: {bundle.claim.insurer!r} is not this insurer ({self.insurer!r})",
+            )
         problems = bundle.invoice.inconsistencies()
         if problems:
             raise ClaimRejected("inconsistent_prices", "; ".join(problems))
@@ -138,7 +156,8 @@ class Verifier:
         try:
             verify_attestation(att, self.trusted)
         except AttestationError as exc:
-            raise ClaimRejected(getattr(exc, "reason", "bad_signature"), str(exc)) from None
+            reason = getattr(exc, "reason", "bad_signature")
+            raise ClaimRejected(reason, str(exc).removeprefix(f"{reason}: ")) from None
         claim = bundle.claim
         if claim.delivered_on < att.prescription_day:
             raise ClaimRejected(
@@ -152,7 +171,18 @@ class Verifier:
                 f"claim.delivered_on: rules {self.rules.version} apply from"
                 f" {self.rules.in_force_from.isoformat()}",
             )
-        if not _valid_on(att, claim):
+        if claim.patient_birth_date > att.prescription_day:
+            raise ClaimRejected(
+                "prescription_not_valid",
+                f"claim.patient_birth_date: {claim.patient_birth_date.isoformat()} is after the"
+                f" prescription day {att.prescription_day.isoformat()}",
+            )
+        if not valid_on(
+            claim.delivered_on,
+            issued_on=att.prescription_day,
+            prescriber_kind=att.prescriber_kind,
+            patient_birth_date=claim.patient_birth_date,
+        ):
             raise ClaimRejected(
                 "prescription_not_valid",
                 f"claim.delivered_on: the {att.prescriber_kind.value}'s prescription of"
@@ -163,35 +193,27 @@ class Verifier:
         expected = bundle.expected_public_inputs()
         if expected != bundle.public_inputs:
             diff = [
-                k
+                f"public_inputs.{k} = {_short(getattr(bundle.public_inputs, k))}"
+                f" (expected {_short(getattr(expected, k))})"
                 for k in type(expected).model_fields
                 if getattr(expected, k) != getattr(bundle.public_inputs, k)
             ]
             raise ClaimRejected(
                 "context_mismatch",
-                f"public_inputs.{', public_inputs.'.join(diff)}: differ from what the claim,"
-                " invoice and attestation imply",
+                f"{'; '.join(diff)}: differ from what the claim, invoice and attestation imply",
             )
         proof = Proof.from_bytes(bytes.fromhex(bundle.proof), circuit_id=bundle.circuit_id)
         return vk, expected.as_list(), proof
 
     def decide(self, bundle: ClaimBundle) -> Decision:
-        """Return the reimbursement decision for an accepted bundle (spec §3-§4)."""
-        from zkclaims.domain.rules import reimburse
+        """Return the reimbursement decision for an accepted bundle (spec §3-§4).
 
-        inv = bundle.invoice
-        classes = (LensClass(inv.right.lens_class), LensClass(inv.left.lens_class))
-        amo = {k: line.amo_cents for k, line in inv.lines().items()}
-        plv = {k: line.plv_cents for k, line in inv.lines().items() if line.plv_cents is not None}
+        Computed from the invoice alone (prices, classes A/B, AMO shares, PLVs and the proven
+        lens classes) by :func:`~zkclaims.domain.claim.reimburse_invoice`: the lens usages are
+        private and not needed.
+        """
         guarantees = None if self.contract is None else dict(self.contract.guarantees)
-        return reimburse(
-            bundle.equipment_view(),
-            amo,
-            guarantees,
-            lens_classes=classes,
-            plv=plv,
-            rules=self.rules,
-        )
+        return reimburse_invoice(bundle.invoice, guarantees, rules=self.rules)
 
     # -- public API -----------------------------------------------------------------------------
     def verify(self, bundle: ClaimBundle | str | bytes | dict[str, Any]) -> Decision:
@@ -222,7 +244,7 @@ class Verifier:
                 results[i] = BundleResult(i, None, exc.reason, str(exc))
                 continue
             except (MalformedInputError, ValueError) as exc:
-                results[i] = BundleResult(i, None, "malformed", str(exc))
+                results[i] = BundleResult(i, None, "malformed", _one_line(exc))
                 continue
             groups.setdefault(b.circuit_id, []).append((i, b, vk, public, proof))
         for items in groups.values():
@@ -238,7 +260,7 @@ class Verifier:
                             bad.add(k)
                     except MalformedInputError as exc:
                         i = items[k][0]
-                        results[i] = BundleResult(i, None, "malformed", str(exc))
+                        results[i] = BundleResult(i, None, "malformed", _one_line(exc))
             for k, (i, b, *_rest) in enumerate(items):
                 if results[i] is not None:
                     continue
@@ -251,17 +273,18 @@ class Verifier:
         return [r for r in results if r is not None]
 
 
-def _valid_on(att: Any, claim: Any) -> bool:
-    """Spec §6 validity from what the insurer sees (the prescription's day and kind only)."""
-    # prescription_valid_on reads only issued_on and prescriber_kind; the eyes are placeholders
-    # (the insurer never sees them).
-    from zkclaims.domain.models import EyePrescription
+def _short(value: object) -> str:
+    """Format a public input for a message, cutting long field elements to 12 digits."""
+    text = str(value)
+    return text if len(text) <= 16 else f"{text[:12]}...({len(text)} digits)"
 
-    blank = EyePrescription(sphere=0)
-    rx = Prescription(
-        right=blank,
-        left=blank,
-        issued_on=att.prescription_day,
-        prescriber_kind=att.prescriber_kind,
-    )
-    return prescription_valid_on(rx, claim.delivered_on, claim.patient_birth_date)
+
+def _one_line(exc: Exception) -> str:
+    """Describe a malformed bundle in one line: ``field: message`` (pydantic's first error)."""
+    if isinstance(exc, pydantic.ValidationError):
+        errors = exc.errors()
+        loc = ".".join(str(p) for p in errors[0]["loc"])
+        msg = str(errors[0]["msg"]).removeprefix("Value error, ")
+        more = f" [and {len(errors) - 1} more]" if len(errors) > 1 else ""
+        return f"{loc}: {msg}{more}" if loc and not msg.startswith(f"{loc}:") else msg + more
+    return str(exc).replace("\n", " ")

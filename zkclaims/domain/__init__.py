@@ -29,6 +29,7 @@ from zkclaims.domain.rules import (
     RULES_BY_VERSION,
     Guarantee,
     LensRow,
+    PricedElement,
     Rules,
     Violation,
     add_months,
@@ -44,8 +45,11 @@ from zkclaims.domain.rules import (
     prescription_valid_on,
     prescription_validity_end,
     reimburse,
+    reimburse_elements,
     renewal_due,
     rules_in_force,
+    valid_on,
+    validity_end,
     vision_change_allows_early_renewal,
 )
 
@@ -69,6 +73,7 @@ __all__ = [
     "LensUsage",
     "PrescriberKind",
     "Prescription",
+    "PricedElement",
     "Rules",
     "Violation",
     "add_months",
@@ -87,7 +92,10 @@ __all__ = [
     "prescription_valid_on",
     "prescription_validity_end",
     "reimburse",
+    "reimburse_elements",
     "renewal_due",
     "rules_in_force",
+    "valid_on",
+    "validity_end",
     "vision_change_allows_early_renewal",
 ]

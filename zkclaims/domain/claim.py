@@ -48,16 +48,21 @@ from zkclaims.domain.models import (
     CYLINDER_MAX_Q,
     SPHERE_MAX_Q,
     Classe,
+    Decision,
     Equipment,
     EyePrescription,
-    Frame,
-    Lens,
     LensClass,
-    LensUsage,
     PrescriberKind,
     Prescription,
 )
-from zkclaims.domain.rules import Guarantee
+from zkclaims.domain.rules import (
+    RULES_2020,
+    Guarantee,
+    Rules,
+    Violation,
+    check_contract,
+    reimburse_elements,
+)
 from zkclaims.errors import ValidationError
 from zkclaims.field import R
 
@@ -84,6 +89,7 @@ __all__ = [
     "InvoiceLine",
     "Invoice",
     "invoice_for",
+    "reimburse_invoice",
     "claim_context_bytes",
     "claim_context",
     "Attestation",
@@ -351,6 +357,37 @@ def invoice_for(
     )
 
 
+def reimburse_invoice(
+    invoice: Invoice,
+    guarantees: Mapping[Any, Guarantee | Mapping[str, int]] | Guarantee | None = None,
+    *,
+    rules: Rules = RULES_2020,
+) -> Decision:
+    """Decide the reimbursement of an invoice, as the insurer sees it (spec §3 and §4).
+
+    Reads only what the invoice carries: each element's price, classe A/B, AMO share and PLV,
+    and the two lens classes (the proven public inputs); no lens usage, no prescription. The
+    decision is :func:`~zkclaims.domain.rules.reimburse_elements` of those facts, hence equal
+    to :func:`~zkclaims.domain.reimburse` on the full equipment with the same lens classes.
+    ``guarantees`` as in :func:`~zkclaims.domain.reimburse` (None: the legal ceiling).
+    """
+    lines = invoice.lines()
+    classes = []
+    for name in ("right", "left"):
+        lens_class = lines[name].lens_class
+        if lens_class is None:
+            raise ValidationError(f"invoice.{name}.lens_class", None, "missing for a lens")
+        classes.append(lens_class)
+    return reimburse_elements(
+        lines,
+        (classes[0], classes[1]),
+        {k: line.amo_cents for k, line in lines.items()},
+        guarantees,
+        plv={k: line.plv_cents for k, line in lines.items()},
+        rules=rules,
+    )
+
+
 #: Domain separation of the claim context hash (versioned).
 CLAIM_CONTEXT_PREFIX = b"zkclaims/claim-context/v1\x00"
 
@@ -450,6 +487,15 @@ class Attestation(BaseModel):
     def _fe(cls, v: Any) -> str:
         return _field_element(v, "commitment")
 
+    @field_validator("prescription_day")
+    @classmethod
+    def _day(cls, v: _dt.date) -> _dt.date:
+        if not 0 <= (v - EPOCH).days < 1 << DAY_BITS:
+            raise ValueError(
+                f"prescription_day: must lie between 1970-01-01 and 2149-06-06 (got {v})"
+            )
+        return v
+
     @field_validator("prescriber_id", mode="before")
     @classmethod
     def _id(cls, v: Any) -> str:
@@ -485,8 +531,11 @@ class Attestation(BaseModel):
 class Contract(BaseModel):
     """An insurer's contract: classe B guarantee per category (spec §3), employer cover flag.
 
-    ``guarantees`` maps a category code ``"a"``..``"f"`` to a
-    :class:`~zkclaims.domain.Guarantee` (``equipment_cents``, ``frame_cents``).
+    ``guarantees`` maps every category code ``"a"``..``"f"`` to a
+    :class:`~zkclaims.domain.Guarantee` (``equipment_cents``, ``frame_cents``): a contract
+    responsable covers each category (spec §3), so a missing one is refused here rather than
+    when a claim of that category arrives. :meth:`violations` lists the floors, ceilings and
+    frame caps it breaks (:func:`~zkclaims.domain.check_contract`).
     """
 
     model_config = _FROZEN
@@ -495,6 +544,20 @@ class Contract(BaseModel):
     name: str = ""
     employer_mandatory: bool = False
     guarantees: dict[Literal["a", "b", "c", "d", "e", "f"], Guarantee]
+
+    @model_validator(mode="after")
+    def _every_category(self) -> Contract:
+        missing = sorted(set("abcdef") - set(self.guarantees))
+        if missing:
+            raise ValueError(
+                f"guarantees: no guarantee for categor{'ies' if len(missing) > 1 else 'y'}"
+                f" {', '.join(missing)} (spec §3; got {sorted(self.guarantees)})"
+            )
+        return self
+
+    def violations(self) -> list[Violation]:
+        """Return how the contract breaks spec §3 (and CSS D911-1 when employer-mandatory)."""
+        return check_contract(self.guarantees, employer_mandatory=self.employer_mandatory)
 
 
 class PublicInputs(BaseModel):
@@ -550,24 +613,6 @@ class ClaimBundle(BaseModel):
             class_left=(self.invoice.left.lens_class or LensClass.SIMPLE).code,
             prescription_day=day_number(self.attestation.prescription_day, "prescription_day"),
             claim_context=str(claim_context(self.claim, self.invoice, self.circuit_id)),
-        )
-
-    def equipment_view(self) -> Equipment:
-        """Return the invoice as an :class:`Equipment` for the rules engine.
-
-        The usage is private, so every lens is given ``far``: :func:`~zkclaims.domain.reimburse`
-        reads only prices and classe A/B when the lens classes are given.
-        """
-        inv = self.invoice
-        return Equipment(
-            right=Lens(
-                usage=LensUsage.FAR, price_cents=inv.right.price_cents, classe=inv.right.classe
-            ),
-            left=Lens(
-                usage=LensUsage.FAR, price_cents=inv.left.price_cents, classe=inv.left.classe
-            ),
-            frame=Frame(price_cents=inv.frame.price_cents, classe=inv.frame.classe),
-            delivered_on=self.claim.delivered_on,
         )
 
 

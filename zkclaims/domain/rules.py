@@ -15,7 +15,7 @@ import calendar
 import datetime as _dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
@@ -49,10 +49,14 @@ __all__ = [
     "classify_lens",
     "equipment_category",
     "check_contract",
+    "PricedElement",
     "reimburse",
+    "reimburse_elements",
     "add_years",
     "add_months",
     "age_on",
+    "validity_end",
+    "valid_on",
     "prescription_validity_end",
     "prescription_valid_on",
     "next_renewal_date",
@@ -304,6 +308,25 @@ def _per_element(value: Mapping[str, int | None] | None, name: str) -> dict[str,
     return out
 
 
+class PricedElement(Protocol):
+    """What the money rules read of an element: its price and its 100 % Santé classe.
+
+    :class:`~zkclaims.domain.Lens`, :class:`~zkclaims.domain.Frame` and the insurer's
+    :class:`~zkclaims.domain.claim.InvoiceLine` all qualify; no lens usage is needed once the
+    lens classes are known (spec §3-§4 depend only on prices, classes A/B and lens classes).
+    """
+
+    @property
+    def price_cents(self) -> int:
+        """Price in integer cents, AMO share included."""
+        ...
+
+    @property
+    def classe(self) -> Classe:
+        """100 % Santé class, A or B (spec §4)."""
+        ...
+
+
 def reimburse(
     equipment: Equipment,
     amo_paid: Mapping[str, int],
@@ -321,19 +344,12 @@ def reimburse(
     - ``guarantees``: the contract's classe B :class:`Guarantee` per category code, or one
       :class:`Guarantee`, or ``None`` for a contract paying up to the legal ceiling.
     - the lens classes come from ``lens_classes`` (e.g. a proof's public inputs) or are
-      computed from ``prescription``; give exactly one.
+      computed from ``prescription`` and each lens's usage (spec §2); give exactly one.
     - ``plv``: the legal price cap (cents) of each classe A element; required for those.
 
-    Rules applied: a classe A element is paid in full within its PLV (spec §4); classe B
-    elements share the classe B limit = min(guarantee, ceiling) less what the classe A elements
-    cost (spec §4), with the frame's share (AMO included) at most 100 € and the contract's frame
-    guarantee (spec §3), the frame served first, then the lenses evenly. Floors and ceilings
-    bind only when an element is classe B (spec §3). The insurer never pays more than
-    price - AMO per element, never a negative amount, and never above a ceiling.
+    The money rules themselves are :func:`reimburse_elements`, which needs no lens usage.
     """
     rules = rules or RULES_2020
-    amo = _per_element(amo_paid, "amo_paid")
-    caps = _per_element(plv, "plv")
     if (lens_classes is None) == (prescription is None):
         raise ValidationError(
             "lens_classes", lens_classes, "give exactly one of lens_classes or prescription"
@@ -344,12 +360,62 @@ def reimburse(
             rules.classify_lens(prescription.right, equipment.right.usage),
             rules.classify_lens(prescription.left, equipment.left.usage),
         )
+    elements = {"right": equipment.right, "left": equipment.left, "frame": equipment.frame}
+    return reimburse_elements(elements, lens_classes, amo_paid, guarantees, plv=plv, rules=rules)
+
+
+def _priced(elements: Mapping[str, PricedElement]) -> tuple[dict[str, int], dict[str, Classe]]:
+    """Validate ``elements`` (exactly right, left, frame) into prices and classes."""
+    if not isinstance(elements, Mapping) or set(elements) != set(_ELEMENTS):
+        keys = sorted(elements) if isinstance(elements, Mapping) else elements
+        raise ValidationError("elements", keys, "keys must be exactly 'right', 'left', 'frame'")
+    price: dict[str, int] = {}
+    classe: dict[str, Classe] = {}
+    for e in _ELEMENTS:
+        p = getattr(elements[e], "price_cents", None)
+        if isinstance(p, bool) or not isinstance(p, int) or p < 0:
+            raise ValidationError(f"elements.{e}.price_cents", p, "must be integer cents >= 0")
+        c = getattr(elements[e], "classe", None)
+        try:
+            classe[e] = Classe(c)
+        except ValueError:
+            raise ValidationError(f"elements.{e}.classe", c, "must be 'A' or 'B'") from None
+        price[e] = p
+    return price, classe
+
+
+def reimburse_elements(
+    elements: Mapping[str, PricedElement],
+    lens_classes: tuple[LensClass | str, LensClass | str],
+    amo_paid: Mapping[str, int | None] | None = None,
+    guarantees: Mapping[Any, Guarantee | Mapping[str, int]] | Guarantee | None = None,
+    *,
+    plv: Mapping[str, int | None] | None = None,
+    rules: Rules | None = None,
+) -> Decision:
+    """Decide what the complementary insurer pays for three priced elements (spec §3 and §4).
+
+    This is what the insurer can compute: ``elements`` maps ``"right"``, ``"left"``,
+    ``"frame"`` to a :class:`PricedElement` (price and classe A/B, no lens usage);
+    ``lens_classes`` are the (right, left) lens classes, e.g. a proof's public inputs.
+    ``amo_paid``, ``guarantees`` and ``plv`` are as in :func:`reimburse`.
+
+    Rules applied: a classe A element is paid in full within its PLV (spec §4); classe B
+    elements share the classe B limit = min(guarantee, ceiling) less what the classe A elements
+    cost (spec §4), with the frame's share (AMO included) at most 100 € and the contract's frame
+    guarantee (spec §3), the frame served first, then the lenses evenly. Floors and ceilings
+    bind only when an element is classe B (spec §3). The insurer never pays more than
+    price - AMO per element, never a negative amount, and never above a ceiling.
+    """
+    rules = rules or RULES_2020
+    price, classe = _priced(elements)
+    amo = _per_element(amo_paid, "amo_paid")
+    caps = _per_element(plv, "plv")
+    if not isinstance(lens_classes, tuple | list) or len(lens_classes) != 2:
+        raise ValidationError("lens_classes", lens_classes, "must be a (right, left) pair")
     lens_classes = (_lens_class(lens_classes[0], "lens_classes[0]"),
                     _lens_class(lens_classes[1], "lens_classes[1]"))
     cat = rules.equipment_category(*lens_classes)
-    elements = {"right": equipment.right, "left": equipment.left, "frame": equipment.frame}
-    price = {e: elements[e].price_cents for e in _ELEMENTS}
-    classe = {e: elements[e].classe for e in _ELEMENTS}
     a_amo = {e: (amo[e] or 0) for e in _ELEMENTS}
     for e in _ELEMENTS:
         if a_amo[e] > price[e]:
@@ -477,26 +543,69 @@ def age_on(birth_date: _dt.date, day: _dt.date) -> int:
     return age
 
 
-def prescription_validity_end(prescription: Prescription, patient_birth_date: _dt.date) -> _dt.date:
-    """Last day of validity of a glasses prescription (spec §6, CSP D4362-12, D4362-12-1).
+def _prescriber_kind(value: object) -> PrescriberKind:
+    try:
+        return PrescriberKind(value)
+    except ValueError:
+        raise ValidationError(
+            "prescriber_kind", value, "must be 'physician' or 'orthoptist'"
+        ) from None
 
-    Physician: 1 year under 16, 5 years from 16 to 42, 3 years over 42 (age in completed years
-    at the date of the prescription); orthoptist: 2 years.
+
+def validity_end(
+    *, issued_on: _dt.date, prescriber_kind: PrescriberKind | str, patient_birth_date: _dt.date
+) -> _dt.date:
+    """Last day of validity of a glasses prescription from the facts the insurer knows (spec §6).
+
+    Only the day of issue, the prescriber kind and the patient's birth date count (CSP
+    D4362-12, D4362-12-1): physician 1 year under 16, 5 years from 16 to 42, 3 years over 42
+    (age in completed years on ``issued_on``); orthoptist 2 years. Keyword-only, since three
+    of the arguments are dates.
     """
-    if prescription.prescriber_kind is PrescriberKind.ORTHOPTIST:
+    kind = _prescriber_kind(prescriber_kind)
+    if kind is PrescriberKind.ORTHOPTIST:
         years = 2
     else:
-        age = age_on(patient_birth_date, prescription.issued_on)
+        age = age_on(patient_birth_date, issued_on)
         years = 1 if age < 16 else 5 if age <= 42 else 3
-    return add_years(prescription.issued_on, years)
+    return add_years(issued_on, years)
+
+
+def valid_on(
+    day: _dt.date,
+    *,
+    issued_on: _dt.date,
+    prescriber_kind: PrescriberKind | str,
+    patient_birth_date: _dt.date,
+) -> bool:
+    """Tell whether a prescription of ``issued_on`` is valid on ``day`` (spec §6).
+
+    Valid from ``issued_on`` up to and including :func:`validity_end`. This needs no eye:
+    it is the check the insurer runs from the attestation and the claim.
+    """
+    end = validity_end(
+        issued_on=issued_on, prescriber_kind=prescriber_kind,
+        patient_birth_date=patient_birth_date,
+    )
+    return issued_on <= day <= end
+
+
+def prescription_validity_end(prescription: Prescription, patient_birth_date: _dt.date) -> _dt.date:
+    """Last day of validity of ``prescription`` (spec §6); see :func:`validity_end`."""
+    return validity_end(
+        issued_on=prescription.issued_on, prescriber_kind=prescription.prescriber_kind,
+        patient_birth_date=patient_birth_date,
+    )
 
 
 def prescription_valid_on(
     prescription: Prescription, day: _dt.date, patient_birth_date: _dt.date
 ) -> bool:
-    """Tell whether ``prescription`` is valid on ``day`` (spec §6): issued_on <= day <= end."""
-    end = prescription_validity_end(prescription, patient_birth_date)
-    return prescription.issued_on <= day <= end
+    """Tell whether ``prescription`` is valid on ``day`` (spec §6); see :func:`valid_on`."""
+    return valid_on(
+        day, issued_on=prescription.issued_on, prescriber_kind=prescription.prescriber_kind,
+        patient_birth_date=patient_birth_date,
+    )
 
 
 def next_renewal_date(
@@ -664,6 +773,10 @@ RULES_2020 = Rules(
         "equipment_category": equipment_category,
         "check_contract": check_contract,
         "reimburse": reimburse,
+        "reimburse_elements": reimburse_elements,
+        "validity_end": validity_end,
+        "valid_on": valid_on,
+        "prescription_validity_end": prescription_validity_end,
         "prescription_valid_on": prescription_valid_on,
         "renewal_due": renewal_due,
         "vision_change_allows_early_renewal": vision_change_allows_early_renewal,
