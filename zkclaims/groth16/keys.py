@@ -455,6 +455,19 @@ def prepare_verifying_key(
     for name in ("beta_g2", "gamma_g2", "delta_g2"):
         if getattr(vk, name) == G2_IDENTITY_BYTES:
             raise MalformedInputError(f"vk.{name}: the identity is not allowed")
+    # Degenerate keys that make proofs forgeable (checked on the canonical encodings, which
+    # are unique per point): delta = gamma lets anyone move C to other public inputs
+    # (a ceremony whose phase 2 got no contribution has delta = gamma = 1); an identity IC
+    # point leaves its public input unbound.
+    if vk.delta_g2 == vk.gamma_g2:
+        raise MalformedInputError(
+            "vk.delta_g2: equals vk.gamma_g2 (no phase-2 contribution?): proofs would be forgeable"
+        )
+    for i, p in enumerate(vk.ic):
+        if p == G1_IDENTITY_BYTES:
+            raise MalformedInputError(
+                f"vk.ic[{i}]: the identity is not allowed (its public input would be unbound)"
+            )
     ic = tuple(be.g1_from_bytes(p, f"vk.ic[{i}]") for i, p in enumerate(vk.ic))
     # 8-bit windows on the native backend (8160 additions per input to build, about 1 ms);
     # 4-bit windows on the pure-Python one, where building tables costs more.
