@@ -7,11 +7,15 @@ Findings this file pins (see the lead's report):
   by enumeration, so a field added later is covered), and its byte string parses back;
 * the attestation message is injective (a parser below recovers the four fields);
 * the patient's birth date, which picks the validity period (spec §6: 5 years from 16 to 42,
-  3 years over 42), is the optician's word: neither signed by the prescriber nor proven
-  (xfail, strict: a protocol change for the lead);
-* malformed bundles: never accepted, never an exception outside (ValueError, ZkClaimsError);
-  the library raises pydantic's ValidationError where the contract asks for
-  MalformedInputError (xfail, strict); money fields accept 20000.0, "20000" and true (xfail).
+  3 years over 42), is the optician's word: neither signed by the prescriber nor proven. Fixed
+  on the insurer's side: the verifier takes the beneficiary's birth date from the insurer's
+  records (``beneficiary_birth_date``, ``zkclaims verify --birth-date``) and rejects another
+  one (``birth_date_mismatch``); without it, the docstring says the date is taken on trust;
+* malformed bundles: never accepted, and the library raises only ``MalformedInputError``
+  (naming ``bundle.<field>`` and the value) or ``ClaimRejected`` — fixed, pydantic's
+  ValidationError used to escape; money fields refuse 20000.0, "20000" and true (fixed);
+* the CLI exits 2 with one line on a deeply nested JSON file (fixed: it was a RecursionError
+  traceback) and writes the opening owner-only, mode 0600 (fixed: it was world-readable).
 """
 
 from __future__ import annotations
@@ -305,19 +309,64 @@ def test_the_birth_date_picks_the_validity_period(opened, trusted):
     assert b"1975" not in att.message() and b"1990" not in att.message()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="FINDING (design): the patient's birth date, which selects the validity period of "
-    "spec §6, is neither in the prescriber's attestation nor tied to a beneficiary the insurer "
-    "knows; an optician can re-prove the same opening with a younger birth date. Fix: sign "
-    "(a hash of) the beneficiary id and birth date in the attestation (format v2), or have "
-    "the verifier take the birth date from the insurer's own beneficiary record.",
-)
-def test_a_claim_with_another_birth_date_than_the_prescribers_is_rejected(opened, trusted):
+def test_a_claim_with_another_birth_date_than_the_insurers_record_is_rejected(
+    opened, trusted, tmp_path, capsys
+):
+    """FINDING (design, fixed on the insurer's side): the birth date is not in the attestation
+    nor in the proof, so an optician can re-prove the same opening with a younger birth date.
+    The insurer knows its beneficiary's birth date from its own records: given it, the verifier
+    rejects the forged claim (``birth_date_mismatch``) in the library, in ``verify_many`` and
+    in ``zkclaims verify --birth-date``. Without it the forgery passes, and the verifier's
+    docstring says plainly that the birth date is then the optician's declaration."""
     opening, att = opened
+    v = Verifier(trusted)
+    record = dt.date(1975, 6, 1)  # the insurer's beneficiary file: aged 45 at the prescription
     forged = prove_claim(opening, att, equipment(), claim(birth=dt.date(1990, 6, 1)))
-    with pytest.raises(ClaimRejected):
-        Verifier(trusted).verify(forged)  # the patient was born in 1975 (not stated anywhere)
+    honest = prove_claim(opening, att, equipment(), claim(birth=record, claim_id="C-2"))
+
+    # with the insurer's record: the forged date is refused before the validity period
+    with pytest.raises(ClaimRejected) as e:
+        v.verify(forged, beneficiary_birth_date=record)
+    assert e.value.reason == "birth_date_mismatch"
+    assert "claim.patient_birth_date: 1990-06-01" in str(e.value) and "1975-06-01" in str(e.value)
+    # ... and the honest claim then fails on the real rule (3 years over 42, spec §6)
+    with pytest.raises(ClaimRejected) as e:
+        v.verify(honest, beneficiary_birth_date=record)
+    assert e.value.reason == "prescription_not_valid"
+    # a matching record does not get in the way of a valid claim
+    assert v.verify(forged, beneficiary_birth_date=dt.date(1990, 6, 1)).category.code == "b"
+
+    # the batch API: one record per bundle, None trusts the declared date
+    results = v.verify_many([forged, forged, honest],
+                            beneficiary_birth_dates=[record, None, record])
+    assert [r.reason for r in results] == ["birth_date_mismatch", None, "prescription_not_valid"]
+    assert results[1].accepted
+    with pytest.raises(ZkClaimsError, match="beneficiary_birth_dates"):
+        v.verify_many([forged, honest], beneficiary_birth_dates=[record])
+    with pytest.raises(ZkClaimsError, match="beneficiary_birth_date"):
+        v.verify(forged, beneficiary_birth_date="1975-06-01")
+
+    # the CLI: --birth-date
+    tpath, fpath = tmp_path / "trusted.json", tmp_path / "forged.json"
+    trusted.save(tpath)
+    fpath.write_text(forged.model_dump_json())
+    base = ["verify", str(fpath), "--trusted", str(tpath)]
+    capsys.readouterr()
+    assert main([*base, "--birth-date", "1975-06-01"]) == 1
+    assert "INVALID (birth_date_mismatch)" in capsys.readouterr().out
+    assert main([*base, "--birth-date", "1990-06-01"]) == 0
+    for bad in ("1975-6-1", "01/06/1975", "1975-02-30", "19750601"):
+        assert main([*base, "--birth-date", bad]) == EXIT_MALFORMED, bad
+        err = capsys.readouterr().err
+        assert "--birth-date" in err and bad in err and len(err.strip().splitlines()) == 1
+
+    # without the record the forgery passes: documented, not hidden
+    assert v.verify(forged).category.code == "b"
+    import zkclaims.verifier
+
+    doc = " ".join(zkclaims.verifier.__doc__.split())
+    assert "is **the optician's declaration**" in doc
+    assert "Without it, the verifier takes the declared date on trust" in doc
 
 
 # ---------------------------------------------------------------------------------------------
@@ -373,16 +422,17 @@ def _mutations(b: ClaimBundle) -> dict[str, object]:
 
 
 def test_malformed_bundles_are_never_accepted(bundle, trusted):
+    """Only the library's own verdicts come out: MalformedInputError or ClaimRejected."""
     v = Verifier(trusted)
     assert v.verify(bundle).category.code == "b"  # the unmodified bundle is fine
     for doc in _mutations(bundle).values():
         for data in (doc, json.dumps(doc)):
-            with pytest.raises((pydantic.ValidationError, MalformedInputError, ClaimRejected)):
+            with pytest.raises((MalformedInputError, ClaimRejected)):
                 v.verify(data)
     truncated = bundle.model_dump_json()[:-1]
     deep = "[" * 100_000 + "]" * 100_000
-    for data in ("", "[]", "null", "{", b"\xff\xfe", truncated, deep):
-        with pytest.raises((pydantic.ValidationError, MalformedInputError)):
+    for data in ("", "[]", "null", "{", b"\xff\xfe", truncated, deep, 12, None):
+        with pytest.raises(MalformedInputError, match=r"^bundle"):
             v.verify(data)
 
 
@@ -424,14 +474,8 @@ def test_cli_exits_2_on_every_malformed_bundle(bundle, trusted, tmp_path, capsys
     assert "Traceback" not in err
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="FINDING: `zkclaims verify` on a deeply nested JSON file dies with a RecursionError "
-    "traceback (json.load recursion; RecursionError is not a ValueError) instead of exit 2. "
-    "Fix in zkclaims/cli.py _read_json: also catch RecursionError and raise InputFileError "
-    "(what, path, 'JSON nested too deeply').",
-)
 def test_cli_exits_2_on_deeply_nested_json(trusted, tmp_path):
+    """FINDING (fixed): this was a RecursionError traceback; now one line naming the file."""
     tpath = tmp_path / "trusted.json"
     trusted.save(tpath)
     f = tmp_path / "deep.json"
@@ -443,38 +487,102 @@ def test_cli_exits_2_on_deeply_nested_json(trusted, tmp_path):
     )
     assert "Traceback" not in run.stderr, run.stderr[-300:]
     assert run.returncode == EXIT_MALFORMED
+    assert run.stderr.strip().splitlines() == [
+        f"zkclaims verify: bundle.json ({f}): JSON nested too deeply"
+    ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="FINDING: Verifier.verify / load_bundle let pydantic.ValidationError escape (not a "
-    "ZkClaimsError, so `except ZkClaimsError` misses it); DESIGN §6 wants MalformedInputError "
-    "naming the field. Fix in zkclaims/verifier.py load_bundle: catch pydantic.ValidationError "
-    "and raise MalformedInputError(f'bundle.{loc}: {msg}') from it.",
-    raises=pydantic.ValidationError,
-)
 def test_library_raises_malformed_input_error_for_a_bad_bundle(bundle, trusted):
-    doc = _mutations(bundle)["negative price"]
-    with pytest.raises(MalformedInputError, match="price_cents"):
-        Verifier(trusted).verify(doc)
+    """FINDING (fixed): pydantic's ValidationError escaped the ZkClaimsError tree. Now
+    MalformedInputError names ``bundle.<path>`` and the value, for a dict and for JSON, and
+    keeps pydantic's error as its cause."""
+    from zkclaims.verifier import load_bundle
+
+    docs = _mutations(bundle)
+    cases = {  # mutation: (the message starts with, and names the value)
+        "negative price": ("bundle.invoice.left.price_cents: ", "(got -1)"),
+        "fractional price": ("bundle.invoice.frame.price_cents: ", "(got 1.5)"),
+        "price as words": ("bundle.invoice.frame.price_cents: ", "(got 'cent')"),
+        "class 3": ("bundle.public_inputs.class_right: ", "(got 3)"),
+        "extra field": ("bundle.invoice.right.discount_cents: ", "(got 5)"),
+        "unknown format": ("bundle.format: ", "(got 'zkclaims-claim-bundle/v2')"),
+        "proof missing": ("bundle.proof: Field required", ""),
+        "delivery not a date": ("bundle.claim.delivered_on: ", "(got '2025-02-30')"),
+    }
+    for name, (start, value) in cases.items():
+        for data in (docs[name], json.dumps(docs[name])):
+            with pytest.raises(MalformedInputError) as e:
+                Verifier(trusted).verify(data)
+            assert isinstance(e.value, ZkClaimsError)
+            assert str(e.value).startswith(start) and value in str(e.value), (name, e.value)
+            assert isinstance(e.value.__cause__, pydantic.ValidationError)
+            with pytest.raises(MalformedInputError):
+                load_bundle(data)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="FINDING: money fields (InvoiceLine.price_cents, amo_cents, plv_cents, "
-    "Invoice.total_cents) are lax pydantic ints: 20000.0, '20000' and true are accepted, "
-    "against the house rule 'money as integer cents, never float'. Fix in "
-    "zkclaims/domain/claim.py: Field(ge=0, strict=True) (or StrictInt) on those fields.",
-)
-def test_money_fields_refuse_floats_strings_and_booleans():
-    for value in (20000.0, "20000", True):
-        with pytest.raises(pydantic.ValidationError):
-            Invoice.model_validate({
-                "right": {"price_cents": value, "classe": "B", "lens_class": "simple"},
-                "left": {"price_cents": 1, "classe": "B", "lens_class": "simple"},
-                "frame": {"price_cents": 1, "classe": "B"},
-                "total_cents": 2,
-            })
+def _invoice_doc():
+    return {
+        "right": {"price_cents": 20000, "amo_cents": 5, "classe": "A", "lens_class": "simple",
+                  "plv_cents": 20000},
+        "left": {"price_cents": 1, "classe": "B", "lens_class": "simple"},
+        "frame": {"price_cents": 1, "classe": "B"},
+        "total_cents": 20002,
+    }
+
+
+MONEY_PATHS = [("right", "price_cents"), ("right", "amo_cents"), ("right", "plv_cents"),
+               ("total_cents",)]
+NOT_CENTS = (20000.0, 1.5, "20000", True, False, None, -1)
+
+
+@pytest.mark.parametrize("path", MONEY_PATHS, ids=".".join)
+def test_money_fields_refuse_floats_strings_and_booleans(path):
+    """FINDING (fixed): money fields were lax ints (20000.0, "20000", true accepted). Every
+    cents field of the invoice is now strict integer cents, from Python and from JSON, with an
+    error naming the field; JSON integers still parse."""
+    good = Invoice.model_validate(_invoice_doc())
+    assert Invoice.model_validate_json(json.dumps(_invoice_doc())) == good
+    assert good.right.plv_cents == 20000 and type(good.total_cents) is int
+    for value in NOT_CENTS:
+        if value is None and path[-1] == "plv_cents":
+            continue  # "no price cap" is a valid plv_cents
+        doc = _invoice_doc()
+        _set(doc, list(path), value)
+        with pytest.raises(pydantic.ValidationError) as e:
+            Invoice.model_validate(doc)
+        assert e.value.errors()[0]["loc"][-1] == path[-1], value
+        assert path[-1] in str(e.value) and repr(value) in str(e.value), value
+        with pytest.raises(pydantic.ValidationError) as e:
+            Invoice.model_validate_json(json.dumps(doc))
+        assert e.value.errors()[0]["loc"] == path, value
+
+
+def test_equipment_and_contract_money_is_strict_too():
+    """The domain models the invoice comes from (Lens, Frame) and the contract's guarantees
+    already refuse non-integer cents, from Python and from JSON."""
+    from zkclaims.domain import Guarantee
+
+    makers = [
+        (Lens, lambda v: {"usage": "far", "price_cents": v}),
+        (Frame, lambda v: {"price_cents": v}),
+        (Guarantee, lambda v: {"equipment_cents": v}),
+    ]
+    for model, doc in makers:
+        assert model.model_validate_json(json.dumps(doc(20000))) == model.model_validate(doc(20000))
+        for value in NOT_CENTS:
+            with pytest.raises(pydantic.ValidationError, match="cents"):
+                model.model_validate(doc(value))
+            with pytest.raises(pydantic.ValidationError, match="cents"):
+                model.model_validate_json(json.dumps(doc(value)))
+
+
+def test_invoice_for_refuses_non_integer_shares():
+    """The optician's shares (AMO, PLV) go through the same rule, as a ZkClaimsError."""
+    for what in ("amo_cents", "plv_cents"):
+        for value in (5.0, "5", True, -1):
+            with pytest.raises(ZkClaimsError, match=rf"{what}\.frame: money must be integer"):
+                invoice_for(equipment(), (LensClass.SIMPLE, LensClass.SIMPLE),
+                            **{what: {"frame": value}})
 
 
 def test_attestation_of_another_commitment_is_not_usable(opened, key, trusted):
@@ -495,30 +603,32 @@ def test_attestation_of_another_commitment_is_not_usable(opened, key, trusted):
     assert isinstance(att_a, Attestation)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="FINDING (privacy): `zkclaims prescribe` writes opening.json — the prescription in "
-    "clear and the blinding — with the default umask (0644 here), while the private key gets "
-    "0600. Fix in zkclaims/cli.py: write --out-opening with mode 0600 (os.open(path, "
-    "O_WRONLY|O_CREAT|O_TRUNC, 0o600)), as save_private_key does.",
-)
 def test_cli_writes_the_opening_readable_by_the_owner_only(key, tmp_path):
+    """FINDING (privacy, fixed): opening.json (the prescription in clear and the blinding) was
+    written with the umask's mode (0644); now 0600 like the private key, also over an existing
+    world-readable file. The attestation (public) keeps the umask's mode."""
     import os
     import stat
 
-    from zkclaims.prescriber import save_private_key
+    from zkclaims.prescriber import Opening, save_private_key
 
     kpath = tmp_path / "key.pem"
     save_private_key(key, kpath)
     rxpath = tmp_path / "rx.json"
     rxpath.write_text(RX.model_dump_json())
+    stale = tmp_path / "stale-opening.json"
+    stale.write_text("x" * 5000)
+    os.chmod(stale, 0o644)
     old = os.umask(0o022)
     try:
-        code = main(["prescribe", str(rxpath), "--key", str(kpath), "--prescriber-id", "RPPS-1",
-                     "--out-opening", str(tmp_path / "opening.json"),
-                     "--out-attestation", str(tmp_path / "attestation.json")])
+        for out in (tmp_path / "opening.json", stale):
+            code = main(["prescribe", str(rxpath), "--key", str(kpath), "--prescriber-id",
+                         "RPPS-1", "--out-opening", str(out),
+                         "--out-attestation", str(tmp_path / "attestation.json")])
+            assert code == 0
+            assert stat.S_IMODE(os.stat(out).st_mode) == 0o600, out
+            Opening.model_validate_json(out.read_text()).check()  # complete, nothing left over
     finally:
         os.umask(old)
-    assert code == 0
-    assert stat.S_IMODE(os.stat(kpath).st_mode) & 0o077 == 0
-    assert stat.S_IMODE(os.stat(tmp_path / "opening.json").st_mode) & 0o077 == 0
+    assert stat.S_IMODE(os.stat(kpath).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(tmp_path / "attestation.json").st_mode) == 0o644

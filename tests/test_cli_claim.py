@@ -90,6 +90,10 @@ def test_every_readme_command_succeeds(walkthrough):
               "bundle.json", "snarkjs/verification_key.json", "snarkjs/proof.json",
               "snarkjs/public.json"):
         assert (d / f).is_file(), f
+    import stat
+
+    for secret in ("prescriber.pem", "opening.json"):  # owner-only, whatever the umask
+        assert stat.S_IMODE((d / secret).stat().st_mode) == 0o600, secret
     by_cmd = {argv[0]: out for argv, _, out in outputs}
     assert "VALID: category c" in by_cmd["verify"]
     assert "not in the bundle" in by_cmd["inspect"]
@@ -290,6 +294,10 @@ BAD_INPUT = [
     (["verify", "bundle.json", *T, "--contract", "partial.json"],
      ["--contract", "partial.json", "guarantees", "category c"]),
     (["verify", "bundle.json", *T, "--backend", "nope"], ["--backend", "nope"]),
+    (["verify", "bundle.json", *T, "--birth-date", "1968-13-01"],
+     ["--birth-date", "1968-13-01", "not a calendar date"]),
+    (["verify", "bundle.json", *T, "--birth-date", "01/06/1968"],
+     ["--birth-date", "01/06/1968", "YYYY-MM-DD"]),
     (["inspect", "garbage.json"], ["garbage.json", "not JSON"]),
     (["inspect", "examples/equipment.json"], ["equipment.json", "ClaimBundle"]),
     (["export-snarkjs", "othercircuit.json", "--out-dir", "s"], ["circuit_id", "0000"]),
@@ -353,6 +361,8 @@ def test_verify_rejections_exit_1_with_the_reason_once(walkthrough, capsys, monk
          ["claim.patient_birth_date", "2025-03-11"]),
         (["bundle.json", *T, "--insurer", "AMC-99"], "wrong_insurer",
          ["claim.insurer", "AMC-75000123", "AMC-99"]),
+        (["bundle.json", *T, "--birth-date", "1970-01-01"], "birth_date_mismatch",
+         ["claim.patient_birth_date", "1968-06-01", "1970-01-01", "insurer's records"]),
     ):
         assert main(["verify", *argv]) == EXIT_INVALID
         out = capsys.readouterr().out.strip()
@@ -361,6 +371,13 @@ def test_verify_rejections_exit_1_with_the_reason_once(walkthrough, capsys, monk
         assert main(["verify", *argv, "--json"]) == EXIT_INVALID
         data = json.loads(capsys.readouterr().out)
         assert data["reason"] == reason and not data["message"].startswith(reason)
+
+
+def test_verify_accepts_the_matching_birth_date(walkthrough, capsys, monkeypatch):
+    d, _ = walkthrough
+    monkeypatch.chdir(d)
+    assert main(["verify", "bundle.json", *T, "--birth-date", "1968-06-01"]) == EXIT_OK
+    assert "VALID: category c" in capsys.readouterr().out
 
 
 def test_inspect_flags_an_unknown_circuit(walkthrough, capsys, monkeypatch):

@@ -7,7 +7,6 @@ import json
 import subprocess
 import sys
 
-import pydantic
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -279,11 +278,45 @@ def test_rejection_wrong_insurer(bundle, trusted):
     assert "claim.insurer: 'AMC-1'" in str(info.value) and "AMC-2" in str(info.value)
 
 
+def test_rejection_birth_date_mismatch(bundle, trusted, verifier):
+    """The insurer's record of the beneficiary's birth date overrides the optician's word."""
+    assert verifier.verify(bundle, beneficiary_birth_date=BIRTH).category.code == "c"
+    other = BIRTH + dt.timedelta(days=1)
+    with pytest.raises(ClaimRejected) as info:
+        verifier.verify(bundle, beneficiary_birth_date=other)
+    assert info.value.reason == "birth_date_mismatch"
+    assert str(info.value) == (
+        "birth_date_mismatch: claim.patient_birth_date: 1968-06-01 is not the beneficiary's"
+        " birth date in the insurer's records (1968-06-02)"
+    )
+    # its place in the check order: after wrong_insurer, before everything else
+    with pytest.raises(ClaimRejected, match="^wrong_insurer"):
+        Verifier(trusted, insurer="AMC-2").verify(bundle, beneficiary_birth_date=other)
+    for path, value in (("invoice.total_cents", 1),  # inconsistent_prices otherwise
+                        ("attestation.prescriber_id", "RPPS-9"),  # untrusted_prescriber
+                        ("claim.patient_birth_date", "2025-03-11"),  # prescription_not_valid
+                        ("public_inputs.class_left", 2)):  # context_mismatch
+        assert reason_of(verifier, tamper(bundle, path, value)) != "birth_date_mismatch"
+        with pytest.raises(ClaimRejected, match="^birth_date_mismatch"):
+            verifier.verify(tamper(bundle, path, value), beneficiary_birth_date=other)
+    with pytest.raises(ZkValidationError, match="beneficiary_birth_date"):
+        verifier.verify(bundle, beneficiary_birth_date=dt.datetime(1968, 6, 1))
+    with pytest.raises(ZkValidationError, match="beneficiary_birth_date"):
+        verifier.precheck(bundle, beneficiary_birth_date="1968-06-01")
+    # the batch API: one record (or None) per bundle
+    results = verifier.verify_many([bundle, bundle, bundle],
+                                   beneficiary_birth_dates=[BIRTH, other, None])
+    assert [r.reason for r in results] == [None, "birth_date_mismatch", None]
+    assert results[0].decision == results[2].decision == verifier.verify(bundle)
+    with pytest.raises(ZkValidationError, match="one entry per bundle"):
+        verifier.verify_many([bundle], beneficiary_birth_dates=[])
+
+
 def test_every_reason_is_documented():
     assert set(REASONS) >= {
         "unknown_circuit", "untrusted_prescriber", "bad_signature", "invalid_proof",
         "context_mismatch", "prescription_not_valid", "delivery_before_prescription",
-        "inconsistent_prices", "wrong_insurer",
+        "inconsistent_prices", "wrong_insurer", "birth_date_mismatch",
     }
     import zkclaims.verifier
 
@@ -342,7 +375,7 @@ def test_every_field_tampered_is_rejected(bundle, verifier):
             verifier.verify(bad)
         except ClaimRejected as exc:
             outcomes[path] = exc.reason
-        except (pydantic.ValidationError, MalformedInputError) as exc:
+        except MalformedInputError as exc:  # never pydantic's error: load_bundle wraps it
             outcomes[path] = type(exc).__name__
         else:
             pytest.fail(f"tampering {path} ({value!r}) was accepted")
@@ -367,7 +400,8 @@ def test_verify_many_names_each_bad_bundle(key, bundle, verifier):
     assert results[2].reason == "invalid_proof"
     assert results[3].reason == "context_mismatch"
     assert results[5].reason == "malformed"
-    assert "\n" not in results[5].message and results[5].message.startswith("format: ")
+    assert "\n" not in results[5].message
+    assert results[5].message.startswith("bundle.format: ") and "(got 'nope')" in results[5].message
     assert results[0].decision == verifier.verify(bundle)
 
 

@@ -215,6 +215,8 @@ def _read_json(path: str, what: str) -> Any:
         raise InputFileError(
             what, path, f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         ) from None
+    except RecursionError:  # json.load recurses once per nesting level
+        raise InputFileError(what, path, "JSON nested too deeply") from None
 
 
 def _load(model: Any, path: str, what: str) -> Any:
@@ -230,13 +232,26 @@ def _load(model: Any, path: str, what: str) -> Any:
         ) from None
 
 
-def _write_json(path: str, obj: Any, what: str) -> None:
+def _write_json(path: str, obj: Any, what: str, *, private: bool = False) -> None:
+    """Write ``obj`` as pretty JSON; ``private``: readable by the owner only (mode 0600).
+
+    A private file is created with mode 0600 (never wider, whatever the umask) and an
+    existing file is truncated and set back to 0600, as for the prescriber's private key.
+    """
+    import os
+
     from zkclaims.errors import InputFileError
 
+    text = json.dumps(obj, indent=2, sort_keys=False, default=str) + "\n"
     try:
-        with open(path, "w", encoding="utf-8") as f:
-            json.dump(obj, f, indent=2, sort_keys=False, default=str)
-            f.write("\n")
+        if private:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                os.fchmod(f.fileno(), 0o600)  # an existing file keeps its mode: narrow it
+                f.write(text)
+        else:
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(text)
     except OSError as exc:
         raise InputFileError(what, path, f"cannot write: {exc.strerror}") from None
 
@@ -249,6 +264,18 @@ def _backend(name: str | None) -> str | None:
     if name is not None and name not in BACKEND_NAMES:
         raise InputError("--backend", name, f"must be one of {', '.join(BACKEND_NAMES)}")
     return name
+
+
+def _iso_date(text: str, what: str) -> _dt.date:
+    """Parse a calendar date written ``YYYY-MM-DD`` (nothing else)."""
+    from zkclaims.errors import ValidationError as InputError
+
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+        raise InputError(what, text, "expected a date YYYY-MM-DD")
+    try:
+        return _dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise InputError(what, text, f"not a calendar date ({exc})") from None
 
 
 def _cents_map(text: str | None, what: str) -> dict[str, int]:
@@ -332,7 +359,8 @@ def _add_prescribe(sub: _Sub) -> None:
     p.add_argument("prescription", metavar="RX.json", help="the prescription (Prescription JSON)")
     p.add_argument("--key", required=True, help="prescriber private key (PEM, from keygen)")
     p.add_argument("--prescriber-id", required=True, help="prescriber identifier")
-    p.add_argument("--out-opening", required=True, help="where to write the opening (secret)")
+    p.add_argument("--out-opening", required=True,
+                   help="where to write the opening (secret: written with mode 0600)")
     p.add_argument("--out-attestation", required=True, help="where to write the attestation")
     p.set_defaults(func=_cmd_prescribe)
 
@@ -343,7 +371,8 @@ def _cmd_prescribe(args: argparse.Namespace) -> int:
 
     rx = _load(Prescription, args.prescription, "RX.json")
     opening, attestation = prescribe(rx, load_private_key(args.key), args.prescriber_id)
-    _write_json(args.out_opening, opening.model_dump(mode="json"), "--out-opening")
+    # the opening is the prescription in clear plus the blinding: owner-only, as the key
+    _write_json(args.out_opening, opening.model_dump(mode="json"), "--out-opening", private=True)
     _write_json(args.out_attestation, attestation.model_dump(mode="json"), "--out-attestation")
     print(f"commitment {attestation.commitment}")
     print(f"opening -> {args.out_opening} (secret: give it to the patient), "
@@ -411,6 +440,10 @@ def _add_verify(sub: _Sub) -> None:
     p.add_argument("--contract", default=None, help="contract.json (guarantees per category)")
     p.add_argument("--insurer", default=None,
                    help="this insurer's identifier: reject claims addressed to another")
+    p.add_argument("--birth-date", default=None, metavar="YYYY-MM-DD",
+                   help="the beneficiary's birth date from the insurer's records: reject a "
+                   "claim declaring another (birth_date_mismatch); without it the optician's "
+                   "declared birth date is trusted")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--backend", default=None, help="group backend: arkworks (default) or py_ecc")
     p.set_defaults(func=_cmd_verify)
@@ -422,13 +455,14 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     from zkclaims.prescriber import TrustedPrescribers
     from zkclaims.verifier import Verifier
 
+    birth = _iso_date(args.birth_date, "--birth-date") if args.birth_date else None
     bundle = _load(ClaimBundle, args.bundle, "bundle.json")
     trusted = _load(TrustedPrescribers, args.trusted, "--trusted")
     contract = _load(Contract, args.contract, "--contract") if args.contract else None
     verifier = Verifier(trusted, contract=contract, insurer=args.insurer,
                         backend=_backend(args.backend))
     try:
-        d = verifier.verify(bundle)
+        d = verifier.verify(bundle, beneficiary_birth_date=birth)
     except ClaimRejected as exc:
         message = str(exc).removeprefix(f"{exc.reason}: ")
         _emit(args, {"valid": False, "reason": exc.reason, "message": message},

@@ -6,6 +6,9 @@ whose ``reason`` is one of :data:`REASONS`:
 1. ``unknown_circuit`` — the bundle's circuit id has no shipped verifying key (or its
    statement is not the one of the verifier's rules version); ``wrong_insurer`` — the claim
    is addressed to another insurer than the verifier's ``insurer`` (when one is set);
+   ``birth_date_mismatch`` — the claim's ``patient_birth_date`` differs from the beneficiary's
+   birth date in the insurer's own records (when the caller passes
+   ``beneficiary_birth_date``);
 2. ``inconsistent_prices`` — the invoice does not add up (total, AMO share above a price, a lens
    without class, a classe A element without its legal price cap);
 3. ``untrusted_prescriber`` / ``bad_signature`` — the attestation (Ed25519) is not from a
@@ -26,9 +29,19 @@ prices, classes A/B and the proven lens classes, with no lens usage (the contrac
 guarantees, or the legal ceiling without a contract); it equals
 :func:`~zkclaims.domain.reimburse` on the full equipment. The validity check (step 5) is
 :func:`~zkclaims.domain.valid_on` over the prescription day and prescriber kind of the
-attestation and the patient's birth date: the insurer never sees an eye. Malformed input
-(bad point encoding, wrong length, ...) raises :class:`~zkclaims.errors.MalformedInputError`
-(or pydantic's ``ValidationError`` when the JSON does not parse as a bundle).
+attestation and the patient's birth date: the insurer never sees an eye.
+
+The birth date picks the validity period (spec §6: 5 years from 16 to 42, 3 years over 42),
+but the bundle's ``claim.patient_birth_date`` is **the optician's declaration**: neither the
+prescriber's attestation nor the proof covers it, so an optician could re-prove the same
+opening with a younger birth date. The insurer knows its beneficiary's birth date from its own
+records: pass it as ``beneficiary_birth_date`` (CLI ``zkclaims verify --birth-date``) and a
+claim declaring another date is rejected (``birth_date_mismatch``). Without it, the verifier
+takes the declared date on trust.
+
+Malformed input raises :class:`~zkclaims.errors.MalformedInputError` naming the field and the
+value: a bundle that does not parse or validate (``bundle.<field path>: ...``, from
+:func:`load_bundle`), a bad point encoding, a wrong length, ...
 
 This module imports no prover, circuit builder or setup code (``tests/test_verifier*.py``
 checks it in a fresh interpreter): only the verify side of :mod:`zkclaims.groth16`, the
@@ -38,6 +51,7 @@ signature check.
 
 from __future__ import annotations
 
+import datetime as _dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -49,6 +63,7 @@ from zkclaims.domain.claim import ClaimBundle, Contract, reimburse_invoice
 from zkclaims.domain.models import Decision
 from zkclaims.domain.rules import RULES_2020, Rules, valid_on
 from zkclaims.errors import AttestationError, ClaimRejected, MalformedInputError
+from zkclaims.errors import ValidationError as ZkValidationError
 from zkclaims.groth16 import Proof, find_invalid, verify
 from zkclaims.prescriber import TrustedPrescribers, verify_attestation
 
@@ -58,6 +73,7 @@ __all__ = ["REASONS", "BundleResult", "Verifier", "load_bundle"]
 REASONS = (
     "unknown_circuit",
     "wrong_insurer",
+    "birth_date_mismatch",
     "inconsistent_prices",
     "untrusted_prescriber",
     "bad_signature",
@@ -70,12 +86,46 @@ REASONS = (
 
 
 def load_bundle(data: str | bytes | dict[str, Any] | ClaimBundle) -> ClaimBundle:
-    """Parse a bundle (JSON text or dict); pydantic's ``ValidationError`` names bad fields."""
+    """Parse a bundle (JSON text, UTF-8 bytes or a dict parsed from JSON).
+
+    Raises :class:`~zkclaims.errors.MalformedInputError` when it is not a valid bundle (bad
+    JSON, too deeply nested, a missing, extra or invalid field): the message names the first
+    offending field as ``bundle.<path>`` and its value, and counts the others; pydantic's
+    ``ValidationError`` is kept as ``__cause__``.
+    """
     if isinstance(data, ClaimBundle):
         return data
-    if isinstance(data, dict):
-        return ClaimBundle.model_validate(data)
-    return ClaimBundle.model_validate_json(data)
+    try:
+        if isinstance(data, dict):
+            return ClaimBundle.model_validate(data)
+        if isinstance(data, str | bytes | bytearray):
+            return ClaimBundle.model_validate_json(data)
+    except pydantic.ValidationError as exc:
+        raise MalformedInputError(_bundle_error(exc)) from exc
+    raise MalformedInputError(
+        f"bundle: expected JSON text, bytes or a dict (got {type(data).__name__})"
+    )
+
+
+def _bundle_error(exc: pydantic.ValidationError) -> str:
+    """``bundle.<loc>: <msg> (got <value>)`` for pydantic's first error, + how many more."""
+    errors = exc.errors()
+    err = errors[0]
+    loc = ".".join(["bundle", *(str(p) for p in err["loc"])])
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    last = str(err["loc"][-1]) if err["loc"] else ""
+    if last and msg.startswith(f"{last}:"):  # our validators name the field: drop the repeat
+        msg = msg[len(last) + 1 :].strip()
+    text = f"{loc}: {msg}"
+    if err["type"] != "missing" and "(got " not in msg:
+        value = err.get("input")
+        shown = f"a JSON {type(value).__name__}" if isinstance(value, dict | list) else repr(value)
+        if len(shown) > 80:
+            shown = shown[:77] + "..."
+        text += f" (got {shown})"
+    if len(errors) > 1:
+        text += f" [and {len(errors) - 1} more error{'s' if len(errors) > 2 else ''}]"
+    return text
 
 
 @dataclass(frozen=True)
@@ -137,17 +187,30 @@ class Verifier:
             )
         return load_verifying_key(name)
 
-    def precheck(self, bundle: ClaimBundle) -> tuple[Any, list[int], Proof]:
+    def precheck(
+        self, bundle: ClaimBundle, *, beneficiary_birth_date: _dt.date | None = None
+    ) -> tuple[Any, list[int], Proof]:
         """Run every check but the proof; return ``(verifying key, public inputs, proof)``.
 
-        Raises :class:`ClaimRejected` (reasons 1-6 of the module docstring) or
-        :class:`MalformedInputError`.
+        ``beneficiary_birth_date`` as in :meth:`verify`. Raises :class:`ClaimRejected`
+        (reasons 1-6 of the module docstring) or :class:`MalformedInputError`.
         """
+        beneficiary_birth_date = _birth_date(beneficiary_birth_date, "beneficiary_birth_date")
         vk = self._vk(bundle)
         if self.insurer is not None and bundle.claim.insurer != self.insurer:
             raise ClaimRejected(
                 "wrong_insurer",
                 f"claim.insurer: {bundle.claim.insurer!r} is not this insurer ({self.insurer!r})",
+            )
+        if (
+            beneficiary_birth_date is not None
+            and bundle.claim.patient_birth_date != beneficiary_birth_date
+        ):
+            raise ClaimRejected(
+                "birth_date_mismatch",
+                f"claim.patient_birth_date: {bundle.claim.patient_birth_date.isoformat()} is not"
+                f" the beneficiary's birth date in the insurer's records"
+                f" ({beneficiary_birth_date.isoformat()})",
             )
         problems = bundle.invoice.inconsistencies()
         if problems:
@@ -216,30 +279,61 @@ class Verifier:
         return reimburse_invoice(bundle.invoice, guarantees, rules=self.rules)
 
     # -- public API -----------------------------------------------------------------------------
-    def verify(self, bundle: ClaimBundle | str | bytes | dict[str, Any]) -> Decision:
-        """Check ``bundle`` fully; return the decision or raise :class:`ClaimRejected`."""
+    def verify(
+        self,
+        bundle: ClaimBundle | str | bytes | dict[str, Any],
+        *,
+        beneficiary_birth_date: _dt.date | None = None,
+    ) -> Decision:
+        """Check ``bundle`` fully; return the decision or raise :class:`ClaimRejected`.
+
+        ``beneficiary_birth_date`` is the patient's birth date from the insurer's own
+        beneficiary records: when given, a claim whose ``patient_birth_date`` differs is
+        rejected (``birth_date_mismatch``) before the validity period is computed from it.
+        When None, the birth date declared by the optician is taken on trust (see the module
+        docstring). A malformed bundle raises :class:`MalformedInputError`.
+        """
+        birth = _birth_date(beneficiary_birth_date, "beneficiary_birth_date")
         bundle = load_bundle(bundle)
-        vk, public, proof = self.precheck(bundle)
+        vk, public, proof = self.precheck(bundle, beneficiary_birth_date=birth)
         if not verify(vk, public, proof, backend=self.backend):
             raise ClaimRejected("invalid_proof", "proof: the Groth16 proof does not verify")
         return self.decide(bundle)
 
     def verify_many(
-        self, bundles: Sequence[ClaimBundle | str | bytes | dict[str, Any]]
+        self,
+        bundles: Sequence[ClaimBundle | str | bytes | dict[str, Any]],
+        *,
+        beneficiary_birth_dates: Sequence[_dt.date | None] | None = None,
     ) -> list[BundleResult]:
         """Check many bundles; the proofs of each circuit are batch-verified together.
 
         Returns one :class:`BundleResult` per bundle, in order: a decision, or the reason and
         message of its rejection (a bad proof is located by bisection, so it is named even
         though proofs are checked in batches). Malformed bundles are reported with reason
-        ``"malformed"``.
+        ``"malformed"``. ``beneficiary_birth_dates``, when given, has one entry per bundle:
+        the beneficiary's birth date from the insurer's records (or None to trust the
+        declared one), checked as ``beneficiary_birth_date`` in :meth:`verify`.
         """
+        if beneficiary_birth_dates is None:
+            births: list[_dt.date | None] = [None] * len(bundles)
+        else:
+            births = [
+                _birth_date(d, f"beneficiary_birth_dates[{i}]")
+                for i, d in enumerate(beneficiary_birth_dates)
+            ]
+            if len(births) != len(bundles):
+                raise ZkValidationError(
+                    "beneficiary_birth_dates",
+                    len(births),
+                    f"needs one entry per bundle ({len(bundles)})",
+                )
         results: list[BundleResult | None] = [None] * len(bundles)
         groups: dict[str, list[tuple[int, ClaimBundle, Any, list[int], Proof]]] = {}
         for i, raw in enumerate(bundles):
             try:
                 b = load_bundle(raw)
-                vk, public, proof = self.precheck(b)
+                vk, public, proof = self.precheck(b, beneficiary_birth_date=births[i])
             except ClaimRejected as exc:
                 results[i] = BundleResult(i, None, exc.reason, str(exc))
                 continue
@@ -273,6 +367,15 @@ class Verifier:
         return [r for r in results if r is not None]
 
 
+def _birth_date(value: object, field: str) -> _dt.date | None:
+    """Check an optional birth date argument (a :class:`datetime.date`, not a datetime)."""
+    if value is None:
+        return None
+    if isinstance(value, _dt.date) and not isinstance(value, _dt.datetime):
+        return value
+    raise ZkValidationError(field, value, "must be a datetime.date (or None)")
+
+
 def _short(value: object) -> str:
     """Format a public input for a message, cutting long field elements to 12 digits."""
     text = str(value)
@@ -280,11 +383,5 @@ def _short(value: object) -> str:
 
 
 def _one_line(exc: Exception) -> str:
-    """Describe a malformed bundle in one line: ``field: message`` (pydantic's first error)."""
-    if isinstance(exc, pydantic.ValidationError):
-        errors = exc.errors()
-        loc = ".".join(str(p) for p in errors[0]["loc"])
-        msg = str(errors[0]["msg"]).removeprefix("Value error, ")
-        more = f" [and {len(errors) - 1} more]" if len(errors) > 1 else ""
-        return f"{loc}: {msg}{more}" if loc and not msg.startswith(f"{loc}:") else msg + more
-    return str(exc).replace("\n", " ")
+    """Describe a malformed bundle in one line (the message names the field)."""
+    return " ".join(str(exc).split())

@@ -54,6 +54,7 @@ from zkclaims.domain.models import (
     LensClass,
     PrescriberKind,
     Prescription,
+    _cents,
 )
 from zkclaims.domain.rules import (
     RULES_2020,
@@ -270,18 +271,27 @@ class InvoiceLine(BaseModel):
     """One invoiced element as the insurer sees it: no usage or design, only the lens class.
 
     ``lens_class`` is set for lenses (it is a public input of the proof) and None for the
-    frame. ``amo_cents`` is the public insurer's (AMO) share of this element.
+    frame. ``amo_cents`` is the public insurer's (AMO) share of this element. Money is integer
+    cents (strict, in Python and in JSON): ``20000.0``, ``"20000"`` and ``true`` are refused.
     """
 
     model_config = _FROZEN
 
-    price_cents: int = Field(ge=0)
-    amo_cents: int = Field(default=0, ge=0)
+    price_cents: int = Field(ge=0, strict=True)
+    amo_cents: int = Field(default=0, ge=0, strict=True)
     classe: Classe
     lens_class: LensClass | None = None
     plv_cents: int | None = Field(
-        default=None, ge=0, description="legal sale price cap (PLV) of a classe A element"
+        default=None, ge=0, strict=True,
+        description="legal sale price cap (PLV) of a classe A element",
     )
+
+    @field_validator("price_cents", "amo_cents", "plv_cents", mode="before")
+    @classmethod
+    def _money(cls, v: Any, info: Any) -> Any:
+        if v is None and info.field_name == "plv_cents":
+            return v
+        return _cents(v, info.field_name)
 
 
 class Invoice(BaseModel):
@@ -292,7 +302,12 @@ class Invoice(BaseModel):
     right: InvoiceLine
     left: InvoiceLine
     frame: InvoiceLine
-    total_cents: int = Field(ge=0)
+    total_cents: int = Field(ge=0, strict=True)
+
+    @field_validator("total_cents", mode="before")
+    @classmethod
+    def _money(cls, v: Any) -> int:
+        return _cents(v, "total_cents")
 
     def lines(self) -> dict[str, InvoiceLine]:
         """Return the three lines by element name."""
@@ -330,13 +345,19 @@ def invoice_for(
     """Build the invoice of ``equipment`` with the lens classes (right, left).
 
     ``amo_cents`` and ``plv_cents`` map ``"right"``, ``"left"``, ``"frame"`` to the AMO share
-    and (classe A elements) the legal price cap; missing keys mean 0 / no cap.
+    and (classe A elements) the legal price cap; missing keys mean 0 / no cap. An unknown
+    element or a value that is not integer cents >= 0 raises
+    :class:`~zkclaims.errors.ValidationError` naming it (e.g. ``amo_cents.right``).
     """
     amo = dict(amo_cents or {})
     plv = dict(plv_cents or {})
     unknown = (set(amo) | set(plv)) - {"right", "left", "frame"}
     if unknown:
         raise ValidationError("amo_cents/plv_cents", sorted(unknown), "unknown element name")
+    for what, shares in (("amo_cents", amo), ("plv_cents", plv)):
+        for name, v in shares.items():
+            if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+                raise ValidationError(f"{what}.{name}", v, "money must be integer cents >= 0")
     e = equipment
     lines = {}
     for name, item, cls in (
