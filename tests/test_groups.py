@@ -448,6 +448,23 @@ def test_pairing_check(be, rng):
     assert be.pairing_check([]) is True
 
 
+def test_pairing_product_and_gt_equality(be, rng):
+    """pairing_product is bilinear and multiplicative; gt_eq compares GT elements."""
+    a, b = rng.randrange(1, R), rng.randrange(1, R)
+    g, h = be.g1_generator(), be.g2_generator()
+    e_ab = be.pairing_product([(be.g1_mul(g, a), be.g2_mul(h, b))])
+    assert be.gt_eq(e_ab, be.pairing_product([(be.g1_mul(g, a * b), h)]))
+    assert be.gt_eq(e_ab, be.pairing_product([(g, be.g2_mul(h, a * b))]))
+    # a product of pairings: e(aP, Q) e(bP, Q) = e((a + b)P, Q)
+    two = be.pairing_product([(be.g1_mul(g, a), h), (be.g1_mul(g, b), h)])
+    assert be.gt_eq(two, be.pairing_product([(be.g1_mul(g, a + b), h)]))
+    assert not be.gt_eq(e_ab, be.pairing_product([(be.g1_mul(g, a * b + 1), h)]))
+    # identities contribute 1; the empty product is 1
+    one = be.pairing_product([])
+    assert be.gt_eq(be.pairing_product([(be.g1_identity(), h), (g, be.g2_identity())]), one)
+    assert not be.gt_eq(be.pairing_product([(g, h)]), one)
+
+
 def test_pairing_check_four_pairs_groth16_shape(be, rng):
     """e(A,B) = e(alpha,beta) e(L,gamma) e(C,delta) written as a product of four pairings."""
     g, h = be.g1_generator(), be.g2_generator()

@@ -74,7 +74,10 @@ def verify(
     *,
     backend: GroupBackend | str | None = None,
 ) -> bool:
-    """Check a Groth16 proof with one 4-pair multi-pairing (one final exponentiation).
+    """Check a Groth16 proof: ``e(A, B) e(vk_x, -gamma) e(C, -delta) == e(alpha, beta)``.
+
+    Three Miller loops and one final exponentiation, against ``e(alpha, beta)`` precomputed in
+    the prepared key (one Miller loop fewer than the 4-pair product check).
 
     ``vk`` may be prepared (:func:`prepare_verifying_key`); an unprepared key is prepared once
     and cached. Returns True for a valid proof, False for a well-formed proof that fails;
@@ -83,10 +86,16 @@ def verify(
     pvk = _prepared(vk, backend)
     inputs = check_public_inputs(public_inputs, pvk.vk.n_public, "public_inputs")
     a, b, c = _check_proof(pvk, proof, "proof")
-    return pvk.backend.pairing_check(
-        [(a, b), (pvk.alpha_g1, pvk.neg_beta_g2), (_vk_x(pvk, inputs), pvk.neg_gamma_g2),
-         (c, pvk.neg_delta_g2)]
+    return _check_one(pvk, inputs, a, b, c)
+
+
+def _check_one(pvk: PreparedVerifyingKey, inputs: Sequence[int], a: Any, b: Any, c: Any) -> bool:
+    """Check the Groth16 equation for one decoded proof against the precomputed e(alpha, beta)."""
+    be = pvk.backend
+    product = be.pairing_product(
+        [(a, b), (_vk_x(pvk, inputs), pvk.neg_gamma_g2), (c, pvk.neg_delta_g2)]
     )
+    return be.gt_eq(product, pvk.alpha_beta_gt)
 
 
 def verify_batch(
@@ -119,10 +128,7 @@ def verify_batch(
         return True
     if len(checked) == 1:
         inputs, (a, b, c) = checked[0]
-        return be.pairing_check(
-            [(a, b), (pvk.alpha_g1, pvk.neg_beta_g2), (_vk_x(pvk, inputs), pvk.neg_gamma_g2),
-             (c, pvk.neg_delta_g2)]
-        )
+        return _check_one(pvk, inputs, a, b, c)
     n_pub = pvk.vk.n_public
     rho = [secrets.randbits(BATCH_COEFFICIENT_BITS) | 1 for _ in checked]
     pairs = []

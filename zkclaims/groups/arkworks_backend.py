@@ -10,8 +10,9 @@ Traps of the native library and what this adapter does about them:
   proven for BLS12-381 G1 and G2) is the subgroup check. The test suite cross-checks it
   against multiplication by r on points outside the subgroup.
 * ``GT.__add__`` is *not* the group law of GT (which is written multiplicatively: ``*``).
-  This adapter never combines GT elements itself: it calls ``GT.pairing_check``, arkworks'
-  multi-Miller loop followed by a single final exponentiation.
+  This adapter never adds GT elements: it calls ``GT.pairing_check`` or ``GT.multi_pairing``
+  (arkworks' multi-Miller loop followed by a single final exponentiation) and compares GT
+  elements with ``==`` only.
 * ``Scalar(int)`` is ~10x slower than ``Scalar.from_le_bytes`` on a 32-byte string, so
   scalars are converted through bytes (after reduction mod r, which also handles negatives).
 """
@@ -256,3 +257,17 @@ class ArkworksBackend(GroupBackend):
         g1s = [p for p, _ in pairs]
         g2s = [q for _, q in pairs]
         return bool(self._GT.pairing_check(g1s, g2s))
+
+    def pairing_product(self, pairs: Sequence[tuple[G1, G2]]) -> Any:
+        """Return prod e(P_i, Q_i): native multi-Miller loop, one final exponentiation.
+
+        GT elements compare with ``==`` and multiply with ``*``; the library's GT ``+`` is not
+        the group operation and is never used here.
+        """
+        if not pairs:
+            return self._GT.one()
+        return self._GT.multi_pairing([p for p, _ in pairs], [q for _, q in pairs])
+
+    def gt_eq(self, x: Any, y: Any) -> bool:
+        """Return whether two elements of GT are equal."""
+        return bool(x == y)

@@ -23,6 +23,7 @@ from zkclaims.field import R
 
 G1 = Any  #: an element of G1 in the backend's own representation
 G2 = Any  #: an element of G2 in the backend's own representation
+GT = Any  #: an element of the target group GT in the backend's own representation
 
 
 class PreparedScalars:
@@ -196,6 +197,19 @@ class GroupBackend(ABC):
         Points must come from this backend (decoded, hence subgroup-checked, or computed).
         An empty list is the empty product: True.
         """
+
+    @abstractmethod
+    def pairing_product(self, pairs: Sequence[tuple[G1, G2]]) -> GT:
+        """Return prod e(P_i, Q_i) in GT (Miller loops, one final exponentiation).
+
+        The result is opaque: compare it only with :meth:`gt_eq`. Verifiers use it to check
+        ``prod e(P_i, Q_i) == e(alpha, beta)`` against a precomputed ``e(alpha, beta)``,
+        one Miller loop fewer than :meth:`pairing_check` on four pairs.
+        """
+
+    @abstractmethod
+    def gt_eq(self, x: GT, y: GT) -> bool:
+        """Return whether two elements of GT (from :meth:`pairing_product`) are equal."""
 
     def pairing_fp12(self, p: G1, q: G2) -> tuple[int, ...]:
         """Return e(p, q) as 12 ints, its coefficients over Fp in py_ecc's basis.

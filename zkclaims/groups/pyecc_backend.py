@@ -312,12 +312,20 @@ class PyEccBackend(GroupBackend):
     # --- pairing --------------------------------------------------------------------------
     def pairing_check(self, pairs: Sequence[tuple[G1, G2]]) -> bool:
         """Return whether prod e(P_i, Q_i) == 1: one Miller loop per pair, one final exp."""
+        return bool(self.pairing_product(pairs) == FQ12.one())
+
+    def pairing_product(self, pairs: Sequence[tuple[G1, G2]]) -> FQ12:
+        """Return prod e(P_i, Q_i): one Miller loop per pair, one final exponentiation."""
         f = FQ12.one()
         for p, q in pairs:
             if is_inf(p) or is_inf(q):
                 continue  # e(0, Q) = e(P, 0) = 1
             f = f * miller_loop(_affine(q), _affine(p), final_exponentiate=False)
-        return bool(final_exponentiate(f) == FQ12.one())
+        return final_exponentiate(f)
+
+    def gt_eq(self, x: FQ12, y: FQ12) -> bool:
+        """Return whether two elements of GT are equal."""
+        return bool(x == y)
 
     def pairing_fp12(self, p: G1, q: G2) -> tuple[int, ...]:
         """Return e(p, q) as its 12 coefficients over Fp (py_ecc's FQ12 basis)."""
