@@ -1,4 +1,9 @@
-# zkclaims — the README's commands. Each target creates .venv with Python's own venv if absent.
+# zkclaims — the README's commands. Each target creates .venv with Python's own venv if absent
+# and installs the project into it (editable, with the dev and bench extras).
+#   make demo   the whole claim round trip on sample data (zkclaims demo)
+#   make test   the test suite (what CI runs)
+#   make lint   ruff
+#   make bench  the benchmarks (see README, Performance)
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
