@@ -136,8 +136,8 @@ def prove_with_randomness(
             f"domain={qap.domain.size}) does not match the proving key's "
             f"({pk.n_vars}, {pk.n_public}, {pk.domain_size})"
         )
-    w = qap.check_witness(witness)
-    h = qap.h_coefficients(w)
+    w, evals = qap.check_and_evaluate(witness)
+    h = qap.h_coefficients(w, evals)
     kp = prover_points(pk, be)
     g1_add, g1_msm = be.g1_add, be.g1_msm
     # A = alpha + sum w_i A_i(tau) + r delta

@@ -87,6 +87,16 @@ class QAP:
         Raises :class:`MalformedInputError` for a wrong length or a value outside ``[0, r)``,
         :class:`ProofError` naming the first unsatisfied constraint. Returns it as a list.
         """
+        return self.check_and_evaluate(witness)[0]
+
+    def check_and_evaluate(
+        self, witness: Sequence[int]
+    ) -> tuple[list[int], tuple[list[int], list[int], list[int]]]:
+        """:meth:`check_witness`, also returning the evaluations of A, B, C on the domain.
+
+        Satisfaction is read off the evaluations the prover needs anyway (constraint ``i`` holds
+        iff ``A(w^i) B(w^i) = C(w^i)``), so checking costs no second pass over the R1CS.
+        """
         if len(witness) != self.n_vars:
             raise MalformedInputError(
                 f"witness: expected {self.n_vars} values, got {len(witness)}"
@@ -97,7 +107,15 @@ class QAP:
                 raise MalformedInputError(f"witness[{i}]: expected an int in [0, r), got {x!r:.80}")
         if w[0] != 1:
             raise MalformedInputError(f"witness[0]: the constant variable must be 1, got {w[0]}")
-        bad = self.r1cs.unsatisfied(w)
+        evals = (
+            self._evals(self.rows_a, w),
+            self._evals(self.rows_b, w),
+            self._evals(self.rows_c, w),
+        )
+        ea, eb, ec = evals
+        bad = [
+            i for i in range(self.r1cs.n_constraints) if ea[i] * eb[i] % R != ec[i]
+        ]
         if bad:
             i = bad[0]
             name = self.r1cs.names[i] if i < len(self.r1cs.names) else "?"
@@ -105,7 +123,7 @@ class QAP:
                 f"witness: constraint {i} ({name}) is not satisfied "
                 f"({len(bad)} unsatisfied constraint(s) in all)"
             )
-        return w
+        return w, evals
 
     def _evals(self, rows: Sequence[Sequence[tuple[int, int]]], w: Sequence[int]) -> list[int]:
         out = [0] * self.domain.size
@@ -114,16 +132,24 @@ class QAP:
                 out[i] = sum(k * w[v] for v, k in row) % R
         return out
 
-    def h_coefficients(self, witness: Sequence[int]) -> list[int]:
+    def h_coefficients(
+        self,
+        witness: Sequence[int],
+        evals: tuple[list[int], list[int], list[int]] | None = None,
+    ) -> list[int]:
         """Coefficients ``h_0 .. h_{n-2}`` of ``H = (A B - C) / Z`` for a satisfying witness.
 
-        The witness is assumed checked (:meth:`check_witness`); a non-zero top coefficient
-        (meaning ``Z`` does not divide ``A B - C``) raises :class:`ProofError`.
+        The witness is assumed checked (:meth:`check_witness`); ``evals`` are the evaluations
+        returned by :meth:`check_and_evaluate` (computed here when not given). A non-zero top
+        coefficient (meaning ``Z`` does not divide ``A B - C``) raises :class:`ProofError`.
         """
         d = self.domain
+        if evals is None:
+            evals = tuple(self._evals(rows, witness) for rows in (self.rows_a, self.rows_b,
+                                                                  self.rows_c))
         coset = []
-        for rows in (self.rows_a, self.rows_b, self.rows_c):
-            coeffs = d.intt(self._evals(rows, witness))
+        for values in evals:
+            coeffs = d.intt(values)
             coset.append(np.array(d.coset_ntt(coeffs), dtype=object))
         z_inv = pow(d.vanishing_on_coset(), -1, R)
         h_coset = (coset[0] * coset[1] - coset[2]) % R * z_inv % R
