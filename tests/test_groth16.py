@@ -1,5 +1,6 @@
 """Groth16 over BLS12-381 on both group backends (py_ecc on tiny circuits only)."""
 
+import json
 import subprocess
 import sys
 
@@ -370,3 +371,14 @@ def test_phase1_route_matches_direct_keys_and_ceremony_flow():
     assert [getattr(pk_c, f) for f in fields] == [getattr(pk1, f) for f in fields]
     assert vk_c.to_dict() | {"setup": SETUP_DEV} == vk1.to_dict()
     assert verify(vk_c, W1[1:3], groth16.prove(pk_c, TINY, W1))
+
+
+def test_json_forms_refuse_unknown_fields(keys, proof1):
+    """Strict parsing: a field the format does not define is refused, naming it."""
+    pk, vk = keys
+    for obj, what in ((proof1, "proof"), (vk, "vk"), (pk, "pk")):
+        d = json.loads(obj.to_json())
+        assert type(obj).from_json(d).to_json() == obj.to_json()
+        d["amount_cents"] = 10**6
+        with pytest.raises(MalformedInputError, match=rf"{what}\.amount_cents: unknown field"):
+            type(obj).from_json(d)

@@ -89,6 +89,14 @@ def _check_header(obj: Any, fmt: str, what: str) -> dict[str, Any]:
     return obj
 
 
+def _no_unknown_keys(d: dict[str, Any], parsed: Any, what: str) -> None:
+    """Refuse keys that the format does not define (strict parsing: nothing silently dropped)."""
+    allowed = set(parsed.to_dict()) | {"circuit_id", "n_public", "setup"}
+    unknown = sorted(set(d) - allowed)
+    if unknown:
+        raise MalformedInputError(f"{what}.{unknown[0]}: unknown field (got {d[unknown[0]]!r:.80})")
+
+
 def _opt_circuit_id(value: Any, field_name: str) -> str | None:
     if value is None:
         return None
@@ -182,13 +190,15 @@ class Proof:
         n_public = d.get("n_public")
         if n_public is not None:
             n_public = _int_field(d, "n_public", "proof")
-        return cls(
+        proof = cls(
             _hex_point(d.get("a"), G1_COMPRESSED_SIZE, "proof.a"),
             _hex_point(d.get("b"), G2_COMPRESSED_SIZE, "proof.b"),
             _hex_point(d.get("c"), G1_COMPRESSED_SIZE, "proof.c"),
             circuit_id=_opt_circuit_id(d.get("circuit_id"), "proof.circuit_id"),
             n_public=n_public,
         )
+        _no_unknown_keys(d, proof, "proof")
+        return proof
 
     def points(self, backend: GroupBackend) -> tuple[Any, Any, Any]:
         """Decode (A, B, C) on ``backend`` with full checks; the identity is rejected."""
@@ -305,7 +315,7 @@ class VerifyingKey:
             raise MalformedInputError(
                 f"vk.ic: expected a list of n_public + 1 = {n_public + 1} points, got {ic!r:.80}"
             )
-        return cls(
+        vk = cls(
             _hex_point(d.get("alpha_g1"), G1_COMPRESSED_SIZE, "vk.alpha_g1"),
             _hex_point(d.get("beta_g2"), G2_COMPRESSED_SIZE, "vk.beta_g2"),
             _hex_point(d.get("gamma_g2"), G2_COMPRESSED_SIZE, "vk.gamma_g2"),
@@ -314,6 +324,8 @@ class VerifyingKey:
             circuit_id=_opt_circuit_id(d.get("circuit_id"), "vk.circuit_id"),
             setup=str(d.get("setup", SETUP_IMPORTED)),
         )
+        _no_unknown_keys(d, vk, "vk")
+        return vk
 
     def to_bytes(self) -> bytes:
         """Compact binary form: magic, header JSON, then alpha, beta, gamma, delta, IC."""
@@ -642,12 +654,14 @@ class ProvingKey:
                 raise MalformedInputError(f"pk.{key}: expected a list, got {lst!r:.80}")
             return tuple(_hex_point(p, size, f"pk.{key}[{i}]") for i, p in enumerate(lst))
 
-        return cls(
+        pk = cls(
             vk, _int_field(d, "n_vars", "pk"), _int_field(d, "domain_size", "pk"),
             _hex_point(d.get("beta_g1"), 48, "pk.beta_g1"),
             _hex_point(d.get("delta_g1"), 48, "pk.delta_g1"),
             pts("a_g1", 48), pts("b_g1", 48), pts("b_g2", 96), pts("h_g1", 48), pts("l_g1", 48),
         )
+        _no_unknown_keys(d, pk, "pk")
+        return pk
 
 
 def decode_g1s(
