@@ -42,22 +42,9 @@ def _emit(args: argparse.Namespace, data: dict[str, Any], text: str) -> None:
 
 def _pydantic_line(exc: pydantic.ValidationError) -> str:
     """One line for a pydantic error: ``field: message (got value)`` (+ how many more)."""
-    errors = exc.errors()
-    err = errors[0]
-    loc = ".".join(str(p) for p in err["loc"])
-    msg = str(err["msg"]).removeprefix("Value error, ")
-    last = loc.rsplit(".", 1)[-1]
-    if loc and msg.startswith(last + ":"):  # our validators name the field: give its path
-        msg = loc + msg[len(last):]
-    elif loc:
-        msg = f"{loc}: {msg}"
-    if err["type"] != "missing" and "(got " not in msg and "; got " not in msg:
-        value = err.get("input")
-        shown = f"a JSON {type(value).__name__}" if isinstance(value, dict | list) else repr(value)
-        msg += f" (got {shown[:80]})"
-    if len(errors) > 1:
-        msg += f" [and {len(errors) - 1} more error{'s' if len(errors) > 2 else ''}]"
-    return msg
+    from zkclaims.domain.models import _pydantic_error_line
+
+    return _pydantic_error_line(exc)
 
 
 # --- classify --------------------------------------------------------------------------------

@@ -60,7 +60,7 @@ import pydantic
 
 from zkclaims.circuits import find_by_circuit_id, load_verifying_key
 from zkclaims.domain.claim import ClaimBundle, Contract, reimburse_invoice
-from zkclaims.domain.models import Decision
+from zkclaims.domain.models import Decision, _pydantic_error_line
 from zkclaims.domain.rules import RULES_2020, Rules, valid_on
 from zkclaims.errors import AttestationError, ClaimRejected, MalformedInputError
 from zkclaims.errors import ValidationError as ZkValidationError
@@ -101,31 +101,10 @@ def load_bundle(data: str | bytes | dict[str, Any] | ClaimBundle) -> ClaimBundle
         if isinstance(data, str | bytes | bytearray):
             return ClaimBundle.model_validate_json(data)
     except pydantic.ValidationError as exc:
-        raise MalformedInputError(_bundle_error(exc)) from exc
+        raise MalformedInputError(_pydantic_error_line(exc, "bundle")) from exc
     raise MalformedInputError(
         f"bundle: expected JSON text, bytes or a dict (got {type(data).__name__})"
     )
-
-
-def _bundle_error(exc: pydantic.ValidationError) -> str:
-    """``bundle.<loc>: <msg> (got <value>)`` for pydantic's first error, + how many more."""
-    errors = exc.errors()
-    err = errors[0]
-    loc = ".".join(["bundle", *(str(p) for p in err["loc"])])
-    msg = str(err["msg"]).removeprefix("Value error, ")
-    last = str(err["loc"][-1]) if err["loc"] else ""
-    if last and msg.startswith(f"{last}:"):  # our validators name the field: drop the repeat
-        msg = msg[len(last) + 1 :].strip()
-    text = f"{loc}: {msg}"
-    if err["type"] != "missing" and "(got " not in msg:
-        value = err.get("input")
-        shown = f"a JSON {type(value).__name__}" if isinstance(value, dict | list) else repr(value)
-        if len(shown) > 80:
-            shown = shown[:77] + "..."
-        text += f" (got {shown})"
-    if len(errors) > 1:
-        text += f" [and {len(errors) - 1} more error{'s' if len(errors) > 2 else ''}]"
-    return text
 
 
 @dataclass(frozen=True)

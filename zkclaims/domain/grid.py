@@ -23,7 +23,14 @@ import numpy as np
 import numpy.typing as npt
 
 from zkclaims.domain.models import LensUsage
-from zkclaims.domain.rules import LENS_ROWS
+from zkclaims.domain.rules import (
+    _CYL,
+    _MULTI_CYL_SPH,
+    _MULTI_SPHERICAL,
+    _UNI_SPH,
+    LENS_ROWS,
+    _usage,
+)
 from zkclaims.errors import RuleError, ValidationError
 
 __all__ = ["GRID_INVALID", "classify_lens_grid", "lens_row_grid"]
@@ -51,10 +58,7 @@ def lens_row_grid(
     missing_addition: Literal["raise", "sentinel"] = "raise",
 ) -> np.ndarray:
     """Spec §2 row (1..14, int8) of every grid point; 0 marks a missing addition (sentinel)."""
-    try:
-        usage = LensUsage(usage)
-    except ValueError:
-        raise ValidationError("usage", usage, "must be 'far', 'near' or 'progressive'") from None
+    usage = _usage(usage)
     s = _ints("sphere_q", sphere_q)
     c = _ints("cylinder_q", cylinder_q)
     a = _ints("addition_q", addition_q)
@@ -73,30 +77,22 @@ def lens_row_grid(
             )
     if usage is LensUsage.NEAR:
         s = s + a
-    spherical = c == 0
-    neg = s <= 0
-    total = s + c
-    if usage is LensUsage.PROGRESSIVE:
-        rows = np.where(
-            spherical,
-            np.where((s >= -16) & (s <= 16), 8, 9),
-            np.where(
-                neg,
-                np.where(s >= -32, np.where(c <= 16, 10, 11), 12),
-                np.where(total <= 32, 13, 14),
-            ),
-        )
+    # The same thresholds as the scalar rule (rules.lens_row_q): rows 1-7 unifocal, 8-14
+    # multifocal, each design's rows in the same order.
+    if usage.multifocal:
+        first, spherical_bound, cyl_sph_bound = 8, _MULTI_SPHERICAL, _MULTI_CYL_SPH
     else:
-        rows = np.where(
-            spherical,
-            np.where((s >= -24) & (s <= 24), 1, 2),
-            np.where(
-                neg,
-                np.where(s >= -24, np.where(c <= 16, 3, 4), 5),
-                np.where(total <= 24, 6, 7),
-            ),
-        )
-    rows = rows.astype(np.int8)
+        first, spherical_bound, cyl_sph_bound = 1, _UNI_SPH, _UNI_SPH
+    rows = np.where(
+        c == 0,
+        np.where((s >= -spherical_bound) & (s <= spherical_bound), 0, 1),
+        np.where(
+            s <= 0,
+            np.where(s >= -cyl_sph_bound, np.where(c <= _CYL, 2, 3), 4),
+            np.where(s + c <= cyl_sph_bound, 5, 6),
+        ),
+    ).astype(np.int8)
+    rows += first
     rows[missing] = 0
     return rows
 

@@ -18,6 +18,7 @@ from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ValidationError as PydanticValidationError
 
 __all__ = [
     "QUARTER",
@@ -48,6 +49,32 @@ CYLINDER_MAX_Q = 63
 ADDITION_MAX_Q = 31
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
+
+
+def _pydantic_error_line(exc: PydanticValidationError, root: str = "") -> str:
+    """One line for pydantic's first error: ``<root>.<loc>: <msg> (got <value>)`` + how many more.
+
+    Our validators start their message with the field name: that repeat gives way to the full
+    location. A value is shown (cut to 80 characters) unless the message already shows it.
+    Shared by the CLI (no root) and :func:`zkclaims.verifier.load_bundle` (root ``bundle``).
+    """
+    errors = exc.errors()
+    err = errors[0]
+    parts = [str(p) for p in err["loc"]]
+    loc = ".".join([root, *parts] if root else parts)
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    if parts and msg.startswith(f"{parts[-1]}:"):
+        msg = msg[len(parts[-1]) + 1 :].strip()
+    text = f"{loc}: {msg}" if loc else msg
+    if err["type"] != "missing" and "(got " not in msg and "; got " not in msg:
+        value = err.get("input")
+        shown = f"a JSON {type(value).__name__}" if isinstance(value, dict | list) else repr(value)
+        if len(shown) > 80:
+            shown = shown[:77] + "..."
+        text += f" (got {shown})"
+    if len(errors) > 1:
+        text += f" [and {len(errors) - 1} more error{'s' if len(errors) > 2 else ''}]"
+    return text
 
 
 def _fmt_q(q: int) -> str:
