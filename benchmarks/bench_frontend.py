@@ -12,12 +12,10 @@ Measures
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
-from collections.abc import Callable
 
 import numpy as np
 
+from benchmarks.suite import median_time
 from zkclaims.circuit import Builder, Circuit, private, public
 from zkclaims.circuit import gadgets as g
 from zkclaims.poseidon import hash2, permute
@@ -58,16 +56,6 @@ class Hash(Circuit):
 
     def define(self, api: Builder) -> None:
         api.assert_equal(g.poseidon_hash2(api, self.a, self.b, domain=1), self.c)
-
-
-def median_time(fn: Callable[[], object], repeat: int = 5) -> float:
-    """Median wall time (s) of ``repeat`` calls."""
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
 
 
 def main() -> None:

@@ -27,37 +27,20 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from benchmarks.groups import pairs4
+from benchmarks.suite import median_time
 from zkclaims import groth16
 from zkclaims.groth16.proving import prover_points
 from zkclaims.groth16.qap import QAP
 from zkclaims.groups import get_backend
 from zkclaims.hazmat import dev_setup, synthetic_r1cs
 
-try:  # the groups benchmark defines the floor; reuse it when present
-    from benchmarks.groups import _pairs4, median_time
-except ImportError:  # pragma: no cover - fallback keeps this file usable on its own
-
-    def median_time(fn: Callable[[], Any], repeat: int, inner: int = 1) -> float:
-        samples = []
-        for _ in range(repeat):
-            t0 = time.perf_counter()
-            for _ in range(inner):
-                fn()
-            samples.append((time.perf_counter() - t0) / inner)
-        return statistics.median(samples)
-
-    _pairs4 = None
-
 N_PUBLIC = 2
 BATCH = 64
 
 
 def _floor_fn(be: Any, rng: random.Random) -> Callable[[], Any]:
-    if _pairs4 is not None:
-        pairs = _pairs4(be, rng)
-    else:  # pragma: no cover
-        g, h = be.g1_generator(), be.g2_generator()
-        pairs = [(g, h), (be.g1_neg(g), h), (g, h), (be.g1_neg(g), h)]
+    pairs = pairs4(be, rng)
     return lambda: be.pairing_check(pairs)
 
 

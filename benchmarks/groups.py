@@ -21,28 +21,15 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import statistics
-import time
-from collections.abc import Callable
 from typing import Any
 
+from benchmarks.suite import median_time, true_pairs
 from zkclaims.field import R
 from zkclaims.groups import get_backend
 
 
-def median_time(fn: Callable[[], Any], repeat: int, inner: int = 1) -> float:
-    """Median over ``repeat`` runs of the time of ``inner`` calls of ``fn``, per call (s)."""
-    samples = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        for _ in range(inner):
-            fn()
-        samples.append((time.perf_counter() - t0) / inner)
-    return statistics.median(samples)
-
-
-def _chain(be: Any, grp: str, n: int, rng: random.Random) -> list[Any]:
-    """N distinct points P, P + S, P + 2S, ... (cheap to build: one addition each)."""
+def chain_points(be: Any, grp: str, n: int, rng: random.Random) -> list[Any]:
+    """N distinct points P, P + S, P + 2S, ... in ``grp`` ("g1" or "g2"): one addition each."""
     gen = getattr(be, f"{grp}_generator")()
     add = getattr(be, f"{grp}_add")
     start = getattr(be, f"{grp}_mul")(gen, rng.randrange(1, R))
@@ -53,17 +40,9 @@ def _chain(be: Any, grp: str, n: int, rng: random.Random) -> list[Any]:
     return out
 
 
-def _pairs4(be: Any, rng: random.Random) -> list[tuple[Any, Any]]:
-    g, h = be.g1_generator(), be.g2_generator()
-    a, b, c, d, e, f = (rng.randrange(1, R) for _ in range(6))
-    bb = rng.randrange(1, R)
-    aa = (a * b + c * d + e * f) * pow(bb, -1, R) % R
-    pairs = [
-        (be.g1_neg(be.g1_mul(g, aa)), be.g2_mul(h, bb)),
-        (be.g1_mul(g, a), be.g2_mul(h, b)),
-        (be.g1_mul(g, c), be.g2_mul(h, d)),
-        (be.g1_mul(g, e), be.g2_mul(h, f)),
-    ]
+def pairs4(be: Any, rng: random.Random) -> list[tuple[Any, Any]]:
+    """Four random pairs whose pairing product is 1 (the shape of a Groth16 check), checked."""
+    pairs = true_pairs(be, 4, rng)
     assert be.pairing_check(pairs), "benchmark input must be a true statement"
     return pairs
 
@@ -86,7 +65,7 @@ def run(quick: bool = False, seed: int = 1) -> dict[str, Any]:
     res: dict[str, Any] = {"config": {"quick": quick, "repeat": rep, "log_sizes": log_sizes}}
 
     # pairing check, 4 pairs
-    pairs = _pairs4(ark, rng)
+    pairs = pairs4(ark, rng)
     res["pairing_check4.arkworks"] = median_time(lambda: ark.pairing_check(pairs), rep, 10)
     # multi-pairing scaling: a + b * n means Miller loops per pair and ONE final exponentiation
     import py_arkworks_bls12381 as native
@@ -98,7 +77,7 @@ def run(quick: bool = False, seed: int = 1) -> dict[str, Any]:
     res["single_pairing.arkworks"] = median_time(
         lambda: native.GT.pairing(pairs[0][0], pairs[0][1]), rep, 10
     )
-    ppairs = _pairs4(pye, rng)
+    ppairs = pairs4(pye, rng)
     res["pairing_check4.py_ecc"] = median_time(lambda: pye.pairing_check(ppairs), 1 if quick else 3)
 
     # scalar conversion (the prover converts its witness once per proof)
@@ -113,8 +92,8 @@ def run(quick: bool = False, seed: int = 1) -> dict[str, Any]:
     res[f"scalar_convert.{n_conv}.prepare"] = median_time(lambda: ark.prepare_scalars(ks), rep)
 
     # MSM
-    g1_points = _chain(ark, "g1", 1 << max(log_sizes), rng)
-    g2_points = _chain(ark, "g2", 1 << max(log_sizes), rng)
+    g1_points = chain_points(ark, "g1", 1 << max(log_sizes), rng)
+    g2_points = chain_points(ark, "g2", 1 << max(log_sizes), rng)
     for lg in log_sizes:
         n = 1 << lg
         pts, sc = g1_points[:n], ks[:n]
@@ -130,7 +109,7 @@ def run(quick: bool = False, seed: int = 1) -> dict[str, Any]:
             lambda q=q, prepared=prepared: ark.g2_msm(q, prepared), rep
         )
     n_py = 1 << 4 if quick else 1 << 8
-    ppts = _chain(pye, "g1", n_py, rng)
+    ppts = chain_points(pye, "g1", n_py, rng)
     psc = ks[:n_py]
     res[f"g1_msm.py_ecc.{n_py}.ints"] = median_time(lambda: pye.g1_msm(ppts, psc), 1)
 

@@ -129,6 +129,23 @@ def measure(
     return samples, result
 
 
+def median_time(fn: Callable[[], Any], repeat: int = 5, inner: int = 1) -> float:
+    """Median over ``repeat`` samples of ``inner`` back-to-back calls of ``fn``, per call (s).
+
+    The one timing helper of the table benchmarks (:mod:`benchmarks.groups`,
+    :mod:`benchmarks.groth16`, :mod:`benchmarks.bench_frontend`), built on :func:`measure`.
+    """
+    call = fn
+    if inner != 1:
+
+        def call() -> None:
+            for _ in range(inner):
+                fn()
+
+    samples, _ = measure(call, repeat, per=inner)
+    return float(statistics.median(samples))
+
+
 def measure_cpu(
     fn: Callable[[], Any], repeats: int, warmup: int = 0, per: int = 1
 ) -> tuple[list[float], Any, float]:
@@ -433,13 +450,13 @@ def phase_floors(rec: Recorder, ctx: Context) -> None:
 
     rng = random.Random(2026)
     ark = get_backend("arkworks")
-    pairs = gb._pairs4(ark, rng)
+    pairs = true_pairs(ark, 4, rng)
     ctx.floor_check4 = lambda: ark.pairing_check(pairs)
     rec.time("floor.pairing_check", "arkworks", ctx.floor_check4, params={"pairs": 4},
              check=bool)
     if rec.mode.pyecc_verify:
         pye = get_backend("py_ecc")
-        ppairs = gb._pairs4(pye, rng)
+        ppairs = true_pairs(pye, 4, rng)
         rec.time("floor.pairing_check", "py_ecc", lambda: pye.pairing_check(ppairs),
                  params={"pairs": 4}, repeats=rec.mode.pyecc_repeats, warmup=0, check=bool)
     # (N + 3)-pair checks: the floor of a batch of N proofs (one final exponentiation)
@@ -451,8 +468,8 @@ def phase_floors(rec: Recorder, ctx: Context) -> None:
     # MSMs of each synthetic size, with prepared scalars (what the prover uses)
     sizes = [1 << k for k in rec.mode.log_sizes]
     top = max(sizes)
-    g1_points = gb._chain(ark, "g1", top, rng)
-    g2_points = gb._chain(ark, "g2", top, rng)
+    g1_points = gb.chain_points(ark, "g1", top, rng)
+    g2_points = gb.chain_points(ark, "g2", top, rng)
     scalars = [rng.randrange(R) for _ in range(top)]
     for n in rec.bar(sizes, "floor: MSMs"):
         prepared = ark.prepare_scalars(scalars[:n])
@@ -764,7 +781,7 @@ def ensure_msm_floor(rec: Recorder, n: int) -> list[str]:
     for grp, key in zip(("g1", "g2"), keys, strict=True):
         if rec.get(key):
             continue
-        pts = gb._chain(ark, grp, n, rng)
+        pts = gb.chain_points(ark, grp, n, rng)
         msm = getattr(ark, f"{grp}_msm")
         rec.time(f"floor.{grp}_msm", "arkworks", lambda pts=pts, msm=msm: msm(pts, prepared),
                  params={"points": n})

@@ -21,7 +21,6 @@ insecure variant for tests is :func:`zkclaims.hazmat.dev_setup`.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -36,7 +35,7 @@ from zkclaims.groth16.keys import (
     VerifyingKey,
     get_backend_checked,
 )
-from zkclaims.groth16.proving import ProverPoints, _as_qap, prover_points
+from zkclaims.groth16.proving import ProverPoints, _as_qap, _random_scalar, prover_points
 from zkclaims.groth16.qap import QAP
 from zkclaims.groups.base import GroupBackend
 
@@ -318,10 +317,6 @@ def keys_from_secrets(
                      ic_g1, a_g1, b_g1, g2[2:], h_g1, l_g1, setup_kind)
 
 
-def _fresh_scalar() -> int:
-    return secrets.randbelow(R - 1) + 1
-
-
 def setup(
     r1cs: R1CS | QAP, backend: GroupBackend | str | None = None
 ) -> tuple[ProvingKey, VerifyingKey]:
@@ -333,10 +328,10 @@ def setup(
     ``setup = "one-party-setup"``.
     """
     qap = _as_qap(r1cs)
-    tau = _fresh_scalar()
+    tau = _random_scalar()
     while qap.domain.vanishing_at(tau) == 0:
-        tau = _fresh_scalar()
-    alpha, beta, delta = _fresh_scalar(), _fresh_scalar(), _fresh_scalar()
+        tau = _random_scalar()
+    alpha, beta, delta = _random_scalar(), _random_scalar(), _random_scalar()
     keys = keys_from_secrets(qap, tau, alpha, beta, delta, backend, SETUP_ONE_PARTY)
     del tau, alpha, beta, delta
     return keys

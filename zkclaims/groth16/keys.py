@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import struct
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,6 +74,33 @@ def _hex_point(obj: Any, size: int, field_name: str) -> bytes:
     return _check_point_bytes(raw, size, field_name)
 
 
+def _header(fmt: str) -> dict[str, Any]:
+    """Return the fields that every JSON form and binary header starts with."""
+    return {"format": fmt, "version": FORMAT_VERSION, "protocol": PROTOCOL, "curve": CURVE}
+
+
+class _Artifact:
+    """Shared behaviour of the artifacts: JSON text from ``to_dict``, equality on ``_key``."""
+
+    def _key(self) -> tuple[Any, ...]:
+        raise NotImplementedError
+
+    def to_dict(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return self._key() == other._key()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def to_json(self) -> str:
+        """Return the versioned JSON form."""
+        return json.dumps(self.to_dict(), sort_keys=True)
+
+
 def _check_header(obj: Any, fmt: str, what: str) -> dict[str, Any]:
     if isinstance(obj, str | bytes | bytearray):
         try:
@@ -82,8 +109,7 @@ def _check_header(obj: Any, fmt: str, what: str) -> dict[str, Any]:
             raise MalformedInputError(f"{what}: not valid JSON ({e})") from None
     if not isinstance(obj, dict):
         raise MalformedInputError(f"{what}: expected a JSON object, got {type(obj).__name__}")
-    expected = {"format": fmt, "version": FORMAT_VERSION, "protocol": PROTOCOL, "curve": CURVE}
-    for key, value in expected.items():
+    for key, value in _header(fmt).items():
         if obj.get(key) != value:
             raise MalformedInputError(f"{what}.{key}: expected {value!r}, got {obj.get(key)!r}")
     return obj
@@ -120,7 +146,7 @@ def _int_field(obj: dict[str, Any], key: str, what: str) -> int:
 
 
 @dataclass(frozen=True, eq=False)
-class Proof:
+class Proof(_Artifact):
     """A Groth16 proof (A in G1, B in G2, C in G1) as compressed encodings.
 
     ``circuit_id`` and ``n_public`` are optional labels (carried by the JSON form, not by the
@@ -143,13 +169,8 @@ class Proof:
         object.__setattr__(self, "c", _check_point_bytes(self.c, G1_COMPRESSED_SIZE, "proof.c"))
         _opt_circuit_id(self.circuit_id, "proof.circuit_id")
 
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Proof):
-            return NotImplemented
-        return self.to_bytes() == other.to_bytes() and self.circuit_id == other.circuit_id
-
-    def __hash__(self) -> int:
-        return hash(self.to_bytes())
+    def _key(self) -> tuple[Any, ...]:
+        return (self.to_bytes(), self.circuit_id)
 
     def to_bytes(self) -> bytes:
         """Return the 192-byte binary form: A (48) | B (96) | C (48)."""
@@ -168,20 +189,13 @@ class Proof:
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON object (as a dict)."""
         return {
-            "format": "zkclaims-groth16-proof",
-            "version": FORMAT_VERSION,
-            "protocol": PROTOCOL,
-            "curve": CURVE,
+            **_header("zkclaims-groth16-proof"),
             "circuit_id": self.circuit_id,
             "n_public": self.n_public,
             "a": self.a.hex(),
             "b": self.b.hex(),
             "c": self.c.hex(),
         }
-
-    def to_json(self) -> str:
-        """Return the versioned JSON form."""
-        return json.dumps(self.to_dict(), sort_keys=True)
 
     @classmethod
     def from_json(cls, obj: str | bytes | dict[str, Any]) -> Proof:
@@ -227,7 +241,7 @@ class Proof:
 
 
 @dataclass(frozen=True, eq=False)
-class VerifyingKey:
+class VerifyingKey(_Artifact):
     """A Groth16 verifying key: alpha_g1, beta_g2, gamma_g2, delta_g2 and the IC points.
 
     ``ic[0]`` is the constant term and ``ic[i]`` weights public input ``i`` (1-based), so
@@ -270,20 +284,9 @@ class VerifyingKey:
         return (self.alpha_g1, self.beta_g2, self.gamma_g2, self.delta_g2, self.ic,
                 self.circuit_id, self.setup)
 
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, VerifyingKey):
-            return NotImplemented
-        return self._key() == other._key()
-
-    def __hash__(self) -> int:
-        return hash(self._key())
-
     def _meta(self) -> dict[str, Any]:
         return {
-            "format": "zkclaims-groth16-vk",
-            "version": FORMAT_VERSION,
-            "protocol": PROTOCOL,
-            "curve": CURVE,
+            **_header("zkclaims-groth16-vk"),
             "circuit_id": self.circuit_id,
             "n_public": self.n_public,
             "setup": self.setup,
@@ -300,10 +303,6 @@ class VerifyingKey:
             ic=[p.hex() for p in self.ic],
         )
         return d
-
-    def to_json(self) -> str:
-        """Return the versioned JSON form."""
-        return json.dumps(self.to_dict(), sort_keys=True)
 
     @classmethod
     def from_json(cls, obj: str | bytes | dict[str, Any]) -> VerifyingKey:
@@ -464,11 +463,9 @@ def prepare_verifying_key(
     beta = be.g2_from_bytes(vk.beta_g2, "vk.beta_g2")
     gamma = be.g2_from_bytes(vk.gamma_g2, "vk.gamma_g2")
     delta = be.g2_from_bytes(vk.delta_g2, "vk.delta_g2")
-    for name in ("alpha_g1",):
-        if getattr(vk, name) == G1_IDENTITY_BYTES:
-            raise MalformedInputError(f"vk.{name}: the identity is not allowed")
-    for name in ("beta_g2", "gamma_g2", "delta_g2"):
-        if getattr(vk, name) == G2_IDENTITY_BYTES:
+    for name, identity in (("alpha_g1", G1_IDENTITY_BYTES), ("beta_g2", G2_IDENTITY_BYTES),
+                           ("gamma_g2", G2_IDENTITY_BYTES), ("delta_g2", G2_IDENTITY_BYTES)):
+        if getattr(vk, name) == identity:
             raise MalformedInputError(f"vk.{name}: the identity is not allowed")
     # Degenerate keys that make proofs forgeable (checked on the canonical encodings, which
     # are unique per point): delta = gamma lets anyone move C to other public inputs
@@ -511,7 +508,7 @@ def prepare_verifying_key(
 
 
 @dataclass(frozen=True, eq=False)
-class ProvingKey:
+class ProvingKey(_Artifact):
     """A Groth16 proving key (compressed points) for one circuit.
 
     Queries, indexed by variable (0 = the constant one, then publics, then privates):
@@ -567,20 +564,9 @@ class ProvingKey:
         return (self.vk, self.n_vars, self.domain_size, self.beta_g1, self.delta_g1, self.a_g1,
                 self.b_g1, self.b_g2, self.h_g1, self.l_g1)
 
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, ProvingKey):
-            return NotImplemented
-        return self._key() == other._key()
-
-    def __hash__(self) -> int:
-        return hash(self._key())
-
     def _meta(self) -> dict[str, Any]:
         return {
-            "format": "zkclaims-groth16-pk",
-            "version": FORMAT_VERSION,
-            "protocol": PROTOCOL,
-            "curve": CURVE,
+            **_header("zkclaims-groth16-pk"),
             "circuit_id": self.circuit_id,
             "n_public": self.n_public,
             "n_vars": self.n_vars,
@@ -638,10 +624,6 @@ class ProvingKey:
         )
         return d
 
-    def to_json(self) -> str:
-        """Return the versioned JSON form."""
-        return json.dumps(self.to_dict(), sort_keys=True)
-
     @classmethod
     def from_json(cls, obj: str | bytes | dict[str, Any]) -> ProvingKey:
         """Parse the JSON form."""
@@ -656,36 +638,39 @@ class ProvingKey:
 
         pk = cls(
             vk, _int_field(d, "n_vars", "pk"), _int_field(d, "domain_size", "pk"),
-            _hex_point(d.get("beta_g1"), 48, "pk.beta_g1"),
-            _hex_point(d.get("delta_g1"), 48, "pk.delta_g1"),
-            pts("a_g1", 48), pts("b_g1", 48), pts("b_g2", 96), pts("h_g1", 48), pts("l_g1", 48),
+            _hex_point(d.get("beta_g1"), G1_COMPRESSED_SIZE, "pk.beta_g1"),
+            _hex_point(d.get("delta_g1"), G1_COMPRESSED_SIZE, "pk.delta_g1"),
+            pts("a_g1", G1_COMPRESSED_SIZE), pts("b_g1", G1_COMPRESSED_SIZE),
+            pts("b_g2", G2_COMPRESSED_SIZE), pts("h_g1", G1_COMPRESSED_SIZE),
+            pts("l_g1", G1_COMPRESSED_SIZE),
         )
         _no_unknown_keys(d, pk, "pk")
         return pk
+
+
+def _decode_query(
+    from_bytes: Callable[[bytes, str], Any], identity: bytes, points: Iterable[bytes], name: str
+) -> tuple[list[int], list[Any]]:
+    idx, out = [], []
+    for i, raw in enumerate(points):
+        if raw != identity:
+            idx.append(i)
+            out.append(from_bytes(raw, f"{name}[{i}]"))
+    return idx, out
 
 
 def decode_g1s(
     backend: GroupBackend, points: Iterable[bytes], name: str
 ) -> tuple[list[int], list[Any]]:
     """Decode the non-identity points of a query; return (their indices, the points)."""
-    idx, out = [], []
-    for i, raw in enumerate(points):
-        if raw != G1_IDENTITY_BYTES:
-            idx.append(i)
-            out.append(backend.g1_from_bytes(raw, f"{name}[{i}]"))
-    return idx, out
+    return _decode_query(backend.g1_from_bytes, G1_IDENTITY_BYTES, points, name)
 
 
 def decode_g2s(
     backend: GroupBackend, points: Iterable[bytes], name: str
 ) -> tuple[list[int], list[Any]]:
     """Decode the non-identity points of a G2 query; return (their indices, the points)."""
-    idx, out = [], []
-    for i, raw in enumerate(points):
-        if raw != G2_IDENTITY_BYTES:
-            idx.append(i)
-            out.append(backend.g2_from_bytes(raw, f"{name}[{i}]"))
-    return idx, out
+    return _decode_query(backend.g2_from_bytes, G2_IDENTITY_BYTES, points, name)
 
 
 def check_public_inputs(public_inputs: Sequence[int], n_public: int, what: str) -> list[int]:

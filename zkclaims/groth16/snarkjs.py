@@ -21,6 +21,8 @@ from typing import Any
 from zkclaims.errors import MalformedInputError
 from zkclaims.field import R
 from zkclaims.groth16.keys import (
+    CURVE,
+    PROTOCOL,
     SETUP_IMPORTED,
     Proof,
     VerifyingKey,
@@ -36,11 +38,10 @@ from zkclaims.groups.encoding import (
     P,
     encode_g1,
     encode_g2,
+    g1_sign,
+    g2_sign,
     parse_compressed,
 )
-
-CURVE = "bls12381"
-PROTOCOL = "groth16"
 
 # --- base-field arithmetic needed to check and recover coordinates ---------------------------
 
@@ -82,14 +83,6 @@ def _fp2_sqrt(a: tuple[int, int]) -> tuple[int, int] | None:
             if _f2_mul((c0, c1), (c0, c1)) == (a0, a1):
                 return (c0, c1)
     return None
-
-
-def _is_largest_g1(y: int) -> bool:
-    return y > (P - 1) // 2
-
-
-def _is_largest_g2(y: tuple[int, int]) -> bool:
-    return y[1] > (P - 1) // 2 if y[1] else y[0] > (P - 1) // 2
 
 
 # --- decimal parsing --------------------------------------------------------------------------
@@ -161,7 +154,7 @@ def _g1_obj(raw: bytes, field: str) -> list[str]:
     y = _fp_sqrt(x * x * x + _B1)
     if y is None:
         raise MalformedInputError(f"{field}: x = {x} is not on the G1 curve")
-    if _is_largest_g1(y) != c.sign:
+    if g1_sign(y) != c.sign:
         y = (-y) % P
     return [str(x), str(y), "1"]
 
@@ -174,7 +167,7 @@ def _g2_obj(raw: bytes, field: str) -> list[list[str]]:
     y = _fp2_sqrt(_f2_rhs(x))
     if y is None:
         raise MalformedInputError(f"{field}: x = {x} is not on the G2 curve")
-    if _is_largest_g2(y) != c.sign:
+    if g2_sign(y) != c.sign:
         y = ((-y[0]) % P, (-y[1]) % P)
     return [[str(x[0]), str(x[1])], [str(y[0]), str(y[1])], ["1", "0"]]
 

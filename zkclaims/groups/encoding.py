@@ -107,6 +107,19 @@ def parse_compressed(data: bytes, size: int, field: str) -> Compressed:
     return Compressed(False, sign, (x_c0, x_c1))
 
 
+_HALF_P = (P - 1) // 2
+
+
+def g1_sign(y: int) -> bool:
+    """Return the sign flag of a G1 point with y coordinate ``y``: whether y > (p - 1) / 2."""
+    return y > _HALF_P
+
+
+def g2_sign(y: tuple[int, int]) -> bool:
+    """Return the sign flag of a G2 point with ``y = (c0, c1)``: compare c1, or c0 if c1 = 0."""
+    return y[1] > _HALF_P if y[1] != 0 else y[0] > _HALF_P
+
+
 def encode_g1(x: int, y: int, infinity: bool = False) -> bytes:
     """Compressed encoding of the affine G1 point (x, y), or of the identity.
 
@@ -114,7 +127,7 @@ def encode_g1(x: int, y: int, infinity: bool = False) -> bytes:
     """
     if infinity:
         return G1_IDENTITY_BYTES
-    flags = COMPRESSION_FLAG | (SIGN_FLAG if y > (P - 1) // 2 else 0)
+    flags = COMPRESSION_FLAG | (SIGN_FLAG if g1_sign(y) else 0)
     out = bytearray(x.to_bytes(G1_COMPRESSED_SIZE, "big"))
     out[0] |= flags
     return bytes(out)
@@ -124,9 +137,7 @@ def encode_g2(x: tuple[int, int], y: tuple[int, int], infinity: bool = False) ->
     """Compressed encoding of the affine G2 point; coordinates given as ``(c0, c1)`` pairs."""
     if infinity:
         return G2_IDENTITY_BYTES
-    y_c0, y_c1 = y
-    largest = y_c1 > (P - 1) // 2 if y_c1 != 0 else y_c0 > (P - 1) // 2
-    flags = COMPRESSION_FLAG | (SIGN_FLAG if largest else 0)
+    flags = COMPRESSION_FLAG | (SIGN_FLAG if g2_sign(y) else 0)
     out = bytearray(x[1].to_bytes(48, "big") + x[0].to_bytes(48, "big"))
     out[0] |= flags
     return bytes(out)

@@ -51,11 +51,12 @@ from zkclaims.groups.encoding import (
     P,
     encode_g1,
     encode_g2,
+    g1_sign,
+    g2_sign,
     parse_compressed,
 )
 
 Point = tuple[Any, Any, Any]
-_HALF_P = (P - 1) // 2
 
 
 def _decompress_g1(x: int, sign: bool) -> Point | None:
@@ -68,7 +69,7 @@ def _decompress_g1(x: int, sign: bool) -> Point | None:
     y = pow(rhs, (P + 1) // 4, P)  # p = 3 mod 4
     if y * y % P != rhs:
         return None
-    if (y > _HALF_P) != sign:
+    if g1_sign(y) != sign:
         y = P - y
     return (FQ(x), FQ(y), FQ.one())
 
@@ -79,9 +80,7 @@ def _decompress_g2(x_c0: int, x_c1: int, sign: bool) -> Point | None:
     y = modular_squareroot_in_FQ2(x**3 + b2)
     if y is None:
         return None
-    y_c0, y_c1 = int(y.coeffs[0]), int(y.coeffs[1])
-    largest = y_c1 > _HALF_P if y_c1 != 0 else y_c0 > _HALF_P
-    if largest != sign:
+    if g2_sign((int(y.coeffs[0]), int(y.coeffs[1]))) != sign:
         y = -y
     return (x, y, FQ2.one())
 
