@@ -13,7 +13,7 @@ Findings this file pins (see the lead's report):
   one (``birth_date_mismatch``); without it, the docstring says the date is taken on trust;
 * malformed bundles: never accepted, and the library raises only ``MalformedInputError``
   (naming ``bundle.<field>`` and the value) or ``ClaimRejected`` — fixed, pydantic's
-  ValidationError used to escape; money fields refuse 20000.0, "20000" and true (fixed);
+  InvalidInputError used to escape; money fields refuse 20000.0, "20000" and true (fixed);
 * the CLI exits 2 with one line on a deeply nested JSON file (fixed: it was a RecursionError
   traceback) and writes the opening owner-only, mode 0600 (fixed: it was world-readable).
 """
@@ -57,7 +57,7 @@ from zkclaims.domain.claim import (
     invoice_for,
     pack_prescription,
 )
-from zkclaims.errors import ClaimRejected, MalformedInputError, ZkClaimsError
+from zkclaims.errors import ClaimRejected, InvalidInputError, MalformedInputError, ZkClaimsError
 from zkclaims.field import R
 from zkclaims.groups.encoding import P
 from zkclaims.prescriber import TrustedPrescribers, generate_key, prescribe, verify_attestation
@@ -493,7 +493,7 @@ def test_cli_exits_2_on_deeply_nested_json(trusted, tmp_path):
 
 
 def test_library_raises_malformed_input_error_for_a_bad_bundle(bundle, trusted):
-    """FINDING (fixed): pydantic's ValidationError escaped the ZkClaimsError tree. Now
+    """FINDING (fixed): pydantic's InvalidInputError escaped the ZkClaimsError tree. Now
     MalformedInputError names ``bundle.<path>`` and the value, for a dict and for JSON, and
     keeps pydantic's error as its cause."""
     from zkclaims.verifier import load_bundle
@@ -548,13 +548,13 @@ def test_money_fields_refuse_floats_strings_and_booleans(path):
             continue  # "no price cap" is a valid plv_cents
         doc = _invoice_doc()
         _set(doc, list(path), value)
-        with pytest.raises(pydantic.ValidationError) as e:
+        with pytest.raises(InvalidInputError) as e:
             Invoice.model_validate(doc)
-        assert e.value.errors()[0]["loc"][-1] == path[-1], value
+        assert e.value.field.split(".")[-1] == path[-1], value
         assert path[-1] in str(e.value) and repr(value) in str(e.value), value
-        with pytest.raises(pydantic.ValidationError) as e:
+        with pytest.raises(InvalidInputError) as e:
             Invoice.model_validate_json(json.dumps(doc))
-        assert e.value.errors()[0]["loc"] == path, value
+        assert e.value.field == ".".join(map(str, path)), value
 
 
 def test_equipment_and_contract_money_is_strict_too():
@@ -570,9 +570,9 @@ def test_equipment_and_contract_money_is_strict_too():
     for model, doc in makers:
         assert model.model_validate_json(json.dumps(doc(20000))) == model.model_validate(doc(20000))
         for value in NOT_CENTS:
-            with pytest.raises(pydantic.ValidationError, match="cents"):
+            with pytest.raises(InvalidInputError, match="cents"):
                 model.model_validate(doc(value))
-            with pytest.raises(pydantic.ValidationError, match="cents"):
+            with pytest.raises(InvalidInputError, match="cents"):
                 model.model_validate_json(json.dumps(doc(value)))
 
 

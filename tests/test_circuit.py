@@ -14,8 +14,8 @@ from zkclaims.circuit import gadgets as g
 from zkclaims.errors import (
     AssignmentMissingError,
     CircuitError,
+    InvalidInputError,
     UnsatisfiedConstraintError,
-    ValidationError,
     ZkClaimsError,
 )
 from zkclaims.field import R
@@ -252,23 +252,23 @@ def test_batch_report_names_the_failing_element() -> None:
 
 def test_input_validation() -> None:
     sq = Square()
-    with pytest.raises(ValidationError, match="x: must be an integer"):
+    with pytest.raises(InvalidInputError, match="x: must be an integer"):
         sq.witness({"y": 1, "x": R})
-    with pytest.raises(ValidationError, match="x: must be an integer"):
+    with pytest.raises(InvalidInputError, match="x: must be an integer"):
         sq.witness({"y": 1, "x": -1})
-    with pytest.raises(ValidationError, match="x: must be an integer"):
+    with pytest.raises(InvalidInputError, match="x: must be an integer"):
         sq.witness({"y": 1, "x": True})
     with pytest.raises(AssignmentMissingError, match="input x"):
         sq.witness({"y": 1})
-    with pytest.raises(ValidationError, match="unknown input"):
+    with pytest.raises(InvalidInputError, match="unknown input"):
         sq.witness({"y": 1, "x": 1, "z": 2})
-    with pytest.raises(ValidationError, match="v: expected a sequence of 3"):
+    with pytest.raises(InvalidInputError, match="v: expected a sequence of 3"):
         Ordered().witness({"a": 1, "b": 1, "p1": 1, "v": [1, 2]})
-    with pytest.raises(ValidationError, match="different lengths"):
+    with pytest.raises(InvalidInputError, match="different lengths"):
         sq.solve({"y": np.array([1, 4]), "x": np.array([1, 2, 3])})
-    with pytest.raises(ValidationError, match=r"x: must be an integer"):
+    with pytest.raises(InvalidInputError, match=r"x: must be an integer"):
         sq.solve({"y": np.array([1, 4]), "x": np.array([1, R], dtype=object)})
-    with pytest.raises(ValidationError, match="integer arrays"):
+    with pytest.raises(InvalidInputError, match="integer arrays"):
         sq.solve({"y": np.array([1.0, 4.0]), "x": np.array([1, 2])})
     with pytest.raises(UnsatisfiedConstraintError):
         sq.witness({"y": 10, "x": 3})

@@ -12,7 +12,7 @@ import pytest
 from zkclaims import poseidon, poseidon_params
 from zkclaims.circuit import Builder, Circuit, private, public
 from zkclaims.circuit import gadgets as g
-from zkclaims.errors import UnsatisfiedConstraintError, ValidationError
+from zkclaims.errors import InvalidInputError, UnsatisfiedConstraintError
 from zkclaims.field import R
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -103,7 +103,7 @@ def test_hash2_is_state1_of_the_permutation() -> None:
     ],
 )
 def test_permute_rejects_bad_input(state: list, field: str) -> None:
-    with pytest.raises(ValidationError, match=field.replace("[", r"\[")):
+    with pytest.raises(InvalidInputError, match=field.replace("[", r"\[")):
         poseidon.permute(state)
 
 

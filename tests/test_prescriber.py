@@ -6,13 +6,12 @@ import datetime as dt
 import os
 import stat
 
-import pydantic
 import pytest
 
 from zkclaims import poseidon
 from zkclaims.domain import EyePrescription, PrescriberKind, Prescription
 from zkclaims.domain.claim import COMMITMENT_TAG, Attestation, attestation_message
-from zkclaims.errors import AttestationError, ValidationError
+from zkclaims.errors import AttestationError, InvalidInputError
 from zkclaims.prescriber import (
     BLINDING_BITS,
     Opening,
@@ -80,21 +79,21 @@ def test_opening_is_canonical_and_checks(signed):
 def test_opening_with_another_blinding_does_not_open(signed):
     opening, _ = signed
     bad = opening.model_copy(update={"blinding": str(opening.blinding_int + 1)})
-    with pytest.raises(ValidationError, match="opening.commitment"):
+    with pytest.raises(InvalidInputError, match="opening.commitment"):
         bad.check()
     other = opening.model_copy(
         update={"prescription": RX.model_copy(update={"issued_on": dt.date(2025, 3, 11)})}
     )
-    with pytest.raises(ValidationError, match="opening.commitment"):
+    with pytest.raises(InvalidInputError, match="opening.commitment"):
         other.check()
 
 
 def test_field_elements_are_validated():
-    with pytest.raises(pydantic.ValidationError, match="blinding"):
+    with pytest.raises(InvalidInputError, match="blinding"):
         Opening(prescription=RX, blinding="-1", commitment="0")
-    with pytest.raises(pydantic.ValidationError, match="commitment"):
+    with pytest.raises(InvalidInputError, match="commitment"):
         Opening(prescription=RX, blinding="1", commitment=str(2**255))
-    with pytest.raises(pydantic.ValidationError, match="commitment"):
+    with pytest.raises(InvalidInputError, match="commitment"):
         Opening(prescription=RX, blinding="1", commitment="007")
 
 
@@ -136,7 +135,7 @@ def test_attestation_message_is_injective_on_id_and_kind():
     c = attestation_message(5, "ab", PrescriberKind.ORTHOPTIST, day)
     assert len({a, b, c}) == 3
     assert a.startswith(b"zkclaims/attestation/v1\x00")
-    with pytest.raises(ValidationError, match="prescriber_id"):
+    with pytest.raises(InvalidInputError, match="prescriber_id"):
         attestation_message(5, "", PrescriberKind.PHYSICIAN, day)
 
 
@@ -148,7 +147,7 @@ def test_key_files(tmp_path, key):
     with pytest.raises(FileExistsError):
         save_private_key(key, path)
     (tmp_path / "bad.pem").write_text("not a key")
-    with pytest.raises(ValidationError, match="key"):
+    with pytest.raises(InvalidInputError, match="key"):
         load_private_key(tmp_path / "bad.pem")
 
 
@@ -159,7 +158,7 @@ def test_trusted_file_round_trip(tmp_path, key):
     back = TrustedPrescribers.load(tmp_path / "t.json")
     assert back == t
     assert back.prescribers["RPPS-1"].kind is PrescriberKind.ORTHOPTIST
-    with pytest.raises(pydantic.ValidationError, match="public_key"):
+    with pytest.raises(InvalidInputError, match="public_key"):
         TrustedPrescribers.model_validate(
             {"prescribers": {"x": {"public_key": "00" * 31, "kind": "physician"}}}
         )
@@ -167,22 +166,22 @@ def test_trusted_file_round_trip(tmp_path, key):
 
 def test_prescribe_refuses_what_cannot_be_packed(key):
     old = RX.model_copy(update={"issued_on": dt.date(1969, 12, 31)})
-    with pytest.raises(ValidationError, match="issued_on"):
+    with pytest.raises(InvalidInputError, match="issued_on"):
         prescribe(old, key, "RPPS-1")
 
 
 def test_missing_files_and_bad_ids_raise_naming_the_field(tmp_path, key):
-    with pytest.raises(ValidationError) as info:
+    with pytest.raises(InvalidInputError) as info:
         load_private_key(tmp_path / "missing.pem")
     assert info.value.field == "key" and "cannot read" in str(info.value)
-    with pytest.raises(ValidationError) as info:
+    with pytest.raises(InvalidInputError) as info:
         TrustedPrescribers.load(tmp_path / "missing.json")
     assert info.value.field == "trusted_prescribers" and "missing.json" in str(info.value)
     (tmp_path / "bin.json").write_bytes(b"\xff\xfe")
-    with pytest.raises(ValidationError, match="not UTF-8"):
+    with pytest.raises(InvalidInputError, match="not UTF-8"):
         TrustedPrescribers.load(tmp_path / "bin.json")
     for bad in ("", " RPPS-1", "x" * 256):
-        with pytest.raises(ValidationError) as info:
+        with pytest.raises(InvalidInputError) as info:
             TrustedPrescribers().add(bad, key)
         assert info.value.field == "prescriber_id" and info.value.value == bad
 
@@ -191,5 +190,5 @@ def test_attestation_day_must_fit_the_packing(signed):
     _, att = signed
     data = att.model_dump(mode="json")
     for day in ("1969-12-31", "2149-06-07"):
-        with pytest.raises(pydantic.ValidationError, match=f"prescription_day.*{day}"):
+        with pytest.raises(InvalidInputError, match=f"prescription_day.*{day}"):
             Attestation.model_validate({**data, "prescription_day": day})

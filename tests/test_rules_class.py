@@ -23,7 +23,7 @@ from zkclaims.domain import (
     lens_row_grid,
     lens_row_q,
 )
-from zkclaims.errors import RuleError, ValidationError
+from zkclaims.errors import InvalidInputError, RuleError
 
 S, C, V = "simple", "complex", "very_complex"
 
@@ -213,7 +213,7 @@ def test_grid_missing_addition_raise_or_sentinel():
      (([0.5], [0], [0]), "sphere_q")],
 )
 def test_grid_rejects_bad_input(args, field):
-    with pytest.raises(ValidationError, match=field):
+    with pytest.raises(InvalidInputError, match=field):
         classify_lens_grid("far", *args)
 
 
@@ -260,11 +260,11 @@ def test_rules_object_versioning():
 
 def test_bad_usage_or_class_names_the_field():
     eye = EyePrescription(sphere="-1")
-    with pytest.raises(ValidationError) as info:
+    with pytest.raises(InvalidInputError) as info:
         classify_lens(eye, "reading")
     assert info.value.field == "usage"
-    with pytest.raises(ValidationError, match="usage"):
+    with pytest.raises(InvalidInputError, match="usage"):
         classify_lens_grid("reading", [0], [0])
-    with pytest.raises(ValidationError) as info:
+    with pytest.raises(InvalidInputError) as info:
         equipment_category(LensClass.SIMPLE, "hard")
     assert info.value.field == "left"

@@ -18,7 +18,7 @@ from zkclaims.domain import (
     validity_end,
     vision_change_allows_early_renewal,
 )
-from zkclaims.errors import ValidationError
+from zkclaims.errors import InvalidInputError
 
 D = dt.date
 
@@ -39,7 +39,7 @@ def test_date_arithmetic():
     assert age_on(D(2000, 2, 29), D(2015, 2, 28)) == 15
     assert age_on(D(2000, 2, 29), D(2015, 2, 27)) == 14
     assert age_on(D(2000, 6, 1), D(2016, 5, 31)) == 15
-    with pytest.raises(ValidationError, match="patient_birth_date"):
+    with pytest.raises(InvalidInputError, match="patient_birth_date"):
         age_on(D(2020, 1, 2), D(2020, 1, 1))
 
 
@@ -78,17 +78,17 @@ def test_validity_from_the_insurers_facts(birth, issued, kind, last):
 def test_validity_facts_are_keyword_only_and_checked():
     with pytest.raises(TypeError):
         validity_end(D(2024, 1, 1), "physician", D(1990, 1, 1))  # three dates: no positions
-    with pytest.raises(ValidationError) as info:
+    with pytest.raises(InvalidInputError) as info:
         valid_on(D(2024, 1, 2), issued_on=D(2024, 1, 1), prescriber_kind="optician",
                  patient_birth_date=D(1990, 1, 1))
     assert info.value.field == "prescriber_kind" and info.value.value == "optician"
-    with pytest.raises(ValidationError, match="patient_birth_date"):
+    with pytest.raises(InvalidInputError, match="patient_birth_date"):
         validity_end(issued_on=D(2024, 1, 1), prescriber_kind="physician",
                      patient_birth_date=D(2024, 6, 1))
 
 
 def test_validity_rejects_birth_after_prescription():
-    with pytest.raises(ValidationError, match="patient_birth_date"):
+    with pytest.raises(InvalidInputError, match="patient_birth_date"):
         prescription_valid_on(rx(D(2024, 1, 1)), D(2024, 1, 2), D(2024, 6, 1))
 
 
@@ -125,7 +125,7 @@ def test_renewal_age_is_taken_on_the_new_delivery_day():
 
 
 def test_renewal_rejects_day_before_last_delivery():
-    with pytest.raises(ValidationError, match="day"):
+    with pytest.raises(InvalidInputError, match="day"):
         renewal_due(D(2025, 1, 2), D(2025, 1, 1), ADULT)
 
 
@@ -187,5 +187,5 @@ def test_unconfirmed_addition_rules_are_off_by_default():
 
 
 def test_vision_change_rejects_dates_in_wrong_order():
-    with pytest.raises(ValidationError, match="issued_on"):
+    with pytest.raises(InvalidInputError, match="issued_on"):
         vision_change_allows_early_renewal(rx(D(2024, 1, 2)), rx(D(2024, 1, 1)))

@@ -21,7 +21,7 @@ from zkclaims.domain import (
     reimburse,
     reimburse_elements,
 )
-from zkclaims.errors import ValidationError
+from zkclaims.errors import InvalidInputError
 
 DAY = dt.date(2025, 5, 1)
 S, C, V = LensClass.SIMPLE, LensClass.COMPLEX, LensClass.VERY_COMPLEX
@@ -166,7 +166,7 @@ def test_reimburse_from_prescription():
 )
 def test_reimburse_bad_input_names_field(kwargs, field):
     eq = equipment(classes=kwargs.get("classes", "BBB"))
-    with pytest.raises(ValidationError) as info:
+    with pytest.raises(InvalidInputError) as info:
         reimburse(eq, kwargs.get("amo_paid", {}), kwargs.get("guarantees"),
                   lens_classes=kwargs.get("lens_classes", (S, S)))
     assert info.value.field == field
@@ -285,6 +285,6 @@ def test_reimburse_elements_equals_reimburse_whatever_the_usage(prices, classes,
     ],
 )
 def test_reimburse_elements_bad_input_names_field(elements, pair, field):
-    with pytest.raises(ValidationError) as info:
+    with pytest.raises(InvalidInputError) as info:
         reimburse_elements(elements, pair, {})
     assert info.value.field == field

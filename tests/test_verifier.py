@@ -24,8 +24,13 @@ from zkclaims.domain import (
     reimburse,
 )
 from zkclaims.domain.claim import Claim, ClaimBundle, Contract
-from zkclaims.errors import ClaimRejected, MalformedInputError, ProofError, RuleError
-from zkclaims.errors import ValidationError as ZkValidationError
+from zkclaims.errors import (
+    ClaimRejected,
+    InvalidInputError,
+    MalformedInputError,
+    ProofError,
+    RuleError,
+)
 from zkclaims.prescriber import TrustedPrescribers, generate_key, prescribe
 from zkclaims.prover import equipment_witness, prove_claim
 from zkclaims.verifier import REASONS, Verifier
@@ -299,16 +304,16 @@ def test_rejection_birth_date_mismatch(bundle, trusted, verifier):
         assert reason_of(verifier, tamper(bundle, path, value)) != "birth_date_mismatch"
         with pytest.raises(ClaimRejected, match="^birth_date_mismatch"):
             verifier.verify(tamper(bundle, path, value), beneficiary_birth_date=other)
-    with pytest.raises(ZkValidationError, match="beneficiary_birth_date"):
+    with pytest.raises(InvalidInputError, match="beneficiary_birth_date"):
         verifier.verify(bundle, beneficiary_birth_date=dt.datetime(1968, 6, 1))
-    with pytest.raises(ZkValidationError, match="beneficiary_birth_date"):
+    with pytest.raises(InvalidInputError, match="beneficiary_birth_date"):
         verifier.precheck(bundle, beneficiary_birth_date="1968-06-01")
     # the batch API: one record (or None) per bundle
     results = verifier.verify_many([bundle, bundle, bundle],
                                    beneficiary_birth_dates=[BIRTH, other, None])
     assert [r.reason for r in results] == [None, "birth_date_mismatch", None]
     assert results[0].decision == results[2].decision == verifier.verify(bundle)
-    with pytest.raises(ZkValidationError, match="one entry per bundle"):
+    with pytest.raises(InvalidInputError, match="one entry per bundle"):
         verifier.verify_many([bundle], beneficiary_birth_dates=[])
 
 
@@ -433,19 +438,19 @@ def test_prover_refuses_near_without_addition_and_mismatches(key):
         with pytest.raises(ProofError, match="lens.right"):
             equipment_witness(opening, (LensUsage.NEAR, LensUsage.FAR), (cls, LensClass.SIMPLE), 1)
     _, att2 = prescribe(rx, key, "RPPS-1")  # another blinding, another commitment
-    with pytest.raises(ZkValidationError, match="attestation.commitment"):
+    with pytest.raises(InvalidInputError, match="attestation.commitment"):
         prove_claim(opening, att2, equipment("far", "far"), claim())
-    with pytest.raises(ZkValidationError, match="claim.delivered_on"):
+    with pytest.raises(InvalidInputError, match="claim.delivered_on"):
         prove_claim(opening, att, equipment("far", "far"), claim(delivered=DAY))
 
 
 def test_prover_refuses_an_invoice_the_verifier_would_reject(key):
     opening, att = prescribe(RX, key, "RPPS-1")
     eq = equipment("progressive", "far", classes=("A", "B", "B"))
-    with pytest.raises(ZkValidationError) as info:
+    with pytest.raises(InvalidInputError) as info:
         prove_claim(opening, att, eq, claim())  # classe A without its PLV
     assert info.value.field == "plv_cents.right"
-    with pytest.raises(ZkValidationError) as info:
+    with pytest.raises(InvalidInputError) as info:
         prove_claim(opening, att, eq, claim(), amo_cents={"frame": 9001},
                     plv_cents={"right": 20000})
     assert info.value.field == "amo_cents.frame" and info.value.value == 9001

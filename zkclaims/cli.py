@@ -210,13 +210,13 @@ def _load(model: Any, path: str, what: str) -> Any:
     """Read ``path`` as JSON and validate it as ``model``; errors name the file and the field."""
     from zkclaims.errors import InputFileError
 
+    from zkclaims.errors import InvalidInputError
+
     data = _read_json(path, what)
     try:
         return model.model_validate(data)
-    except pydantic.ValidationError as exc:
-        raise InputFileError(
-            what, path, f"not a valid {model.__name__}: {_pydantic_line(exc)}"
-        ) from None
+    except InvalidInputError as exc:
+        raise InputFileError(what, path, f"not a valid {model.__name__}: {exc}") from None
 
 
 def _write_json(path: str, obj: Any, what: str, *, private: bool = False) -> None:
@@ -245,29 +245,29 @@ def _write_json(path: str, obj: Any, what: str, *, private: bool = False) -> Non
 
 def _backend(name: str | None) -> str | None:
     """Check ``--backend`` (None: the default) before any work is done."""
-    from zkclaims.errors import ValidationError as InputError
+    from zkclaims.errors import InvalidInputError
     from zkclaims.groups import BACKEND_NAMES
 
     if name is not None and name not in BACKEND_NAMES:
-        raise InputError("--backend", name, f"must be one of {', '.join(BACKEND_NAMES)}")
+        raise InvalidInputError("--backend", name, f"must be one of {', '.join(BACKEND_NAMES)}")
     return name
 
 
 def _iso_date(text: str, what: str) -> _dt.date:
     """Parse a calendar date written ``YYYY-MM-DD`` (nothing else)."""
-    from zkclaims.errors import ValidationError as InputError
+    from zkclaims.errors import InvalidInputError
 
     if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
-        raise InputError(what, text, "expected a date YYYY-MM-DD")
+        raise InvalidInputError(what, text, "expected a date YYYY-MM-DD")
     try:
         return _dt.date.fromisoformat(text)
     except ValueError as exc:
-        raise InputError(what, text, f"not a calendar date ({exc})") from None
+        raise InvalidInputError(what, text, f"not a calendar date ({exc})") from None
 
 
 def _cents_map(text: str | None, what: str) -> dict[str, int]:
     """Parse ``right=500,left=500,frame=300`` (cents) into a dict."""
-    from zkclaims.errors import ValidationError as InputError
+    from zkclaims.errors import InvalidInputError
 
     out: dict[str, int] = {}
     for part in (text or "").split(","):
@@ -276,9 +276,11 @@ def _cents_map(text: str | None, what: str) -> dict[str, int]:
         key, _, value = part.partition("=")
         key = key.strip()
         if key not in ("right", "left", "frame") or not value.strip().isdigit():
-            raise InputError(what, part, "expected element=cents with element right, left or frame")
+            raise InvalidInputError(
+                what, part, "expected element=cents with element right, left or frame"
+            )
         if key in out:
-            raise InputError(what, part, f"{key} is given twice")
+            raise InvalidInputError(what, part, f"{key} is given twice")
         out[key] = int(value)
     return out
 

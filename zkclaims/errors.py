@@ -11,7 +11,7 @@ class ZkClaimsError(Exception):
     """Root of every error raised by zkclaims."""
 
 
-class ValidationError(ZkClaimsError, ValueError):
+class InvalidInputError(ZkClaimsError, ValueError):
     """An input value the rules cannot accept (wrong step, out of range, missing axis, ...).
 
     ``field`` names the offending field (dotted path) and ``value`` is what was given.
@@ -20,10 +20,34 @@ class ValidationError(ZkClaimsError, ValueError):
     def __init__(self, field: str, value: object, message: str) -> None:
         self.field = field
         self.value = value
-        super().__init__(f"{field}: {message} (got {value!r})")
+        super().__init__(f"{field}: {message} (got {echo_value(value)})")
+
+    @classmethod
+    def from_line(cls, field: str, value: object, line: str) -> InvalidInputError:
+        """Build the error from an already formatted one-line message (naming the field)."""
+        err = cls.__new__(cls)
+        err.field = field
+        err.value = value
+        ZkClaimsError.__init__(err, line)
+        return err
 
 
-class InputFileError(ValidationError):
+#: Longest value echoed in a message; longer values are cut, with their length.
+ECHO_LIMIT = 80
+
+
+def echo_value(value: object) -> str:
+    """``repr(value)`` cut to :data:`ECHO_LIMIT` characters (a 10 MB value is not echoed)."""
+    try:
+        text = repr(value)
+    except Exception:  # noqa: BLE001 - e.g. a 5,000-digit int hits the int-to-str limit
+        return f"a {type(value).__name__}"
+    if len(text) > ECHO_LIMIT:
+        text = f"{text[: ECHO_LIMIT - 3]}... ({len(text)} characters)"
+    return text
+
+
+class InputFileError(InvalidInputError):
     """An input file is missing, unreadable, not JSON, or not the document expected.
 
     ``field`` is the file's role (a command-line option such as ``--trusted``, or a name such

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from zkclaims.errors import ValidationError
+from zkclaims.errors import InvalidInputError
 from zkclaims.field import R
 from zkclaims.poseidon_constants import MDS, ROUND_CONSTANTS, ROUNDS
 
@@ -25,11 +25,11 @@ HASH2_WIDTH = 3
 def _check_state(state: Sequence[int]) -> list[int]:
     t = len(state)
     if t not in ROUNDS:
-        raise ValidationError("state", t, f"Poseidon width must be one of {sorted(ROUNDS)}")
+        raise InvalidInputError("state", t, f"Poseidon width must be one of {sorted(ROUNDS)}")
     out = []
     for i, x in enumerate(state):
         if not isinstance(x, int) or isinstance(x, bool) or not 0 <= x < R:
-            raise ValidationError(f"state[{i}]", x, "must be an integer in [0, r)")
+            raise InvalidInputError(f"state[{i}]", x, "must be an integer in [0, r)")
         out.append(x)
     return out
 

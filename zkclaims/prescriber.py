@@ -27,9 +27,10 @@ from typing import Any, Literal
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import field_validator
 
 from zkclaims import poseidon
+from zkclaims.domain.base import Model, MutableModel
 from zkclaims.domain.claim import (
     ATTESTATION_FORMAT,
     COMMITMENT_TAG,
@@ -39,7 +40,7 @@ from zkclaims.domain.claim import (
     pack_prescription,
 )
 from zkclaims.domain.models import PrescriberKind, Prescription
-from zkclaims.errors import AttestationError, ValidationError
+from zkclaims.errors import AttestationError, InvalidInputError
 from zkclaims.field import R
 
 __all__ = [
@@ -67,13 +68,10 @@ BLINDING_BITS = 248
 OPENING_FORMAT = "zkclaims-opening/v1"
 TRUSTED_FORMAT = "zkclaims-trusted-prescribers/v1"
 
-_FROZEN = ConfigDict(frozen=True, extra="forbid")
-
-
 def commitment_of(prescription: Prescription, blinding: int) -> int:
     """Return ``hash2(pack(prescription), blinding, domain=COMMITMENT_TAG)``."""
     if isinstance(blinding, bool) or not isinstance(blinding, int) or not 0 <= blinding < R:
-        raise ValidationError("blinding", blinding, "must be an int in [0, r)")
+        raise InvalidInputError("blinding", blinding, "must be an int in [0, r)")
     return poseidon.hash2(pack_prescription(prescription), blinding, domain=COMMITMENT_TAG)
 
 
@@ -83,14 +81,12 @@ def commit(prescription: Prescription) -> tuple[int, int]:
     return commitment_of(prescription, blinding), blinding
 
 
-class Opening(BaseModel):
+class Opening(Model):
     """What the patient hands to the optician: the canonical prescription and the blinding.
 
     Secret: it reveals the prescription. ``commitment`` is repeated for convenience;
     :meth:`check` recomputes it.
     """
-
-    model_config = _FROZEN
 
     format: Literal["zkclaims-opening/v1"] = OPENING_FORMAT
     prescription: Prescription
@@ -118,10 +114,10 @@ class Opening(BaseModel):
         return pack_prescription(self.prescription)
 
     def check(self) -> None:
-        """Raise :class:`ValidationError` when the opening does not open its commitment."""
+        """Raise :class:`InvalidInputError` when the opening does not open its commitment."""
         c = commitment_of(self.prescription, self.blinding_int)
         if c != self.commitment_int:
-            raise ValidationError(
+            raise InvalidInputError(
                 "opening.commitment",
                 self.commitment,
                 "the prescription and blinding do not open it",
@@ -176,15 +172,15 @@ def load_private_key(path: str | Path) -> Ed25519PrivateKey:
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
-        raise ValidationError("key", str(path), f"cannot read: {exc.strerror}") from None
+        raise InvalidInputError("key", str(path), f"cannot read: {exc.strerror}") from None
     try:
         key = serialization.load_pem_private_key(data, password=None)
     except (ValueError, TypeError) as exc:
-        raise ValidationError(
+        raise InvalidInputError(
             "key", str(path), f"not an unencrypted PEM private key: {exc}"
         ) from None
     if not isinstance(key, Ed25519PrivateKey):
-        raise ValidationError("key", str(path), f"not an Ed25519 key ({type(key).__name__})")
+        raise InvalidInputError("key", str(path), f"not an Ed25519 key ({type(key).__name__})")
     return key
 
 
@@ -199,10 +195,8 @@ def _public_key(hexkey: str) -> Ed25519PublicKey:
     return Ed25519PublicKey.from_public_bytes(bytes.fromhex(hexkey))
 
 
-class TrustedPrescriber(BaseModel):
+class TrustedPrescriber(Model):
     """One trusted prescriber: raw Ed25519 public key (hex) and the kind the key may attest."""
-
-    model_config = _FROZEN
 
     public_key: str
     kind: PrescriberKind = PrescriberKind.PHYSICIAN
@@ -224,10 +218,8 @@ class TrustedPrescriber(BaseModel):
         return _public_key(self.public_key)
 
 
-class TrustedPrescribers(BaseModel):
+class TrustedPrescribers(MutableModel):
     """The insurer's list of prescriber keys, by prescriber id (JSON file format v1)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     format: Literal["zkclaims-trusted-prescribers/v1"] = TRUSTED_FORMAT
     prescribers: dict[str, TrustedPrescriber] = {}
@@ -237,14 +229,16 @@ class TrustedPrescribers(BaseModel):
         """Read a trusted-prescribers file.
 
         Raises :class:`~zkclaims.errors.ValidationError` naming the path when the file cannot
-        be read, pydantic's ``ValidationError`` (a ``ValueError``) naming the field when it
+        be read, pydantic's ``InvalidInputError`` (a ``ValueError``) naming the field when it
         is not a valid trusted-prescribers document.
         """
         try:
             text = Path(path).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             why = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
-            raise ValidationError("trusted_prescribers", str(path), f"cannot read: {why}") from None
+            raise InvalidInputError(
+                "trusted_prescribers", str(path), f"cannot read: {why}"
+            ) from None
         return cls.model_validate_json(text)
 
     def save(self, path: str | Path) -> None:
@@ -264,7 +258,7 @@ class TrustedPrescribers(BaseModel):
             not isinstance(prescriber_id, str) or not prescriber_id
             or prescriber_id != prescriber_id.strip() or len(prescriber_id.encode()) > 255
         ):
-            raise ValidationError(
+            raise InvalidInputError(
                 "prescriber_id", prescriber_id,
                 "must be non-empty, without surrounding spaces, at most 255 bytes in UTF-8",
             )

@@ -26,8 +26,12 @@ from zkclaims.domain.claim import (
 )
 from zkclaims.domain.models import Classe, Equipment, LensClass, LensUsage
 from zkclaims.domain.rules import RULES_2020, Rules
-from zkclaims.errors import MalformedInputError, ProofError, UnsatisfiedConstraintError
-from zkclaims.errors import ValidationError as ZkValidationError
+from zkclaims.errors import (
+    InvalidInputError,
+    MalformedInputError,
+    ProofError,
+    UnsatisfiedConstraintError,
+)
 from zkclaims.prescriber import Opening
 
 __all__ = ["ClaimBundle", "prove_claim", "equipment_witness", "statement"]
@@ -111,40 +115,40 @@ def prove_claim(
     opening.check()
     rx = opening.prescription
     if attestation.commitment != opening.commitment:
-        raise ZkValidationError(
+        raise InvalidInputError(
             "attestation.commitment", attestation.commitment, "differs from the opening's"
         )
     if attestation.prescription_day != rx.issued_on:
-        raise ZkValidationError(
+        raise InvalidInputError(
             "attestation.prescription_day",
             attestation.prescription_day.isoformat(),
             f"differs from the prescription's issue day {rx.issued_on.isoformat()}",
         )
     if attestation.prescriber_kind is not rx.prescriber_kind:
-        raise ZkValidationError(
+        raise InvalidInputError(
             "attestation.prescriber_kind",
             attestation.prescriber_kind.value,
             f"differs from the prescription's {rx.prescriber_kind.value}",
         )
     if claim.delivered_on != equipment.delivered_on:
-        raise ZkValidationError(
+        raise InvalidInputError(
             "claim.delivered_on",
             claim.delivered_on.isoformat(),
             f"differs from equipment.delivered_on {equipment.delivered_on.isoformat()}",
         )
     usages = (equipment.right.usage, equipment.left.usage)
     classes = (
-        rules.classify_lens(rx.right, usages[0]),
-        rules.classify_lens(rx.left, usages[1]),
+        rules.classify_lens(rx.right, usages[0], side="right"),
+        rules.classify_lens(rx.left, usages[1], side="left"),
     )
     invoice = invoice_for(equipment, classes, amo_cents, plv_cents)
     for name, line in invoice.lines().items():  # what the verifier would reject as inconsistent
         if line.amo_cents > line.price_cents:
-            raise ZkValidationError(
+            raise InvalidInputError(
                 f"amo_cents.{name}", line.amo_cents, f"exceeds the price {line.price_cents}"
             )
         if line.classe is Classe.A and line.plv_cents is None:
-            raise ZkValidationError(
+            raise InvalidInputError(
                 f"plv_cents.{name}", None, "a classe A element needs its legal price cap (PLV)"
             )
     r1cs, qap, pk = statement()

@@ -62,8 +62,7 @@ from zkclaims.circuits import find_by_circuit_id, load_verifying_key
 from zkclaims.domain.claim import ClaimBundle, Contract, reimburse_invoice
 from zkclaims.domain.models import Decision, _pydantic_error_line
 from zkclaims.domain.rules import RULES_2020, Rules, valid_on
-from zkclaims.errors import AttestationError, ClaimRejected, MalformedInputError
-from zkclaims.errors import ValidationError as ZkValidationError
+from zkclaims.errors import AttestationError, ClaimRejected, InvalidInputError, MalformedInputError
 from zkclaims.groth16 import Proof, find_invalid, verify
 from zkclaims.prescriber import TrustedPrescribers, verify_attestation
 
@@ -91,7 +90,7 @@ def load_bundle(data: str | bytes | dict[str, Any] | ClaimBundle) -> ClaimBundle
     Raises :class:`~zkclaims.errors.MalformedInputError` when it is not a valid bundle (bad
     JSON, too deeply nested, a missing, extra or invalid field): the message names the first
     offending field as ``bundle.<path>`` and its value, and counts the others; pydantic's
-    ``ValidationError`` is kept as ``__cause__``.
+    ``InvalidInputError`` is kept as ``__cause__``.
     """
     if isinstance(data, ClaimBundle):
         return data
@@ -100,8 +99,11 @@ def load_bundle(data: str | bytes | dict[str, Any] | ClaimBundle) -> ClaimBundle
             return ClaimBundle.model_validate(data)
         if isinstance(data, str | bytes | bytearray):
             return ClaimBundle.model_validate_json(data)
-    except pydantic.ValidationError as exc:
-        raise MalformedInputError(_pydantic_error_line(exc, "bundle")) from exc
+    except InvalidInputError as exc:
+        cause = exc.__cause__
+        if isinstance(cause, pydantic.ValidationError):
+            raise MalformedInputError(_pydantic_error_line(cause, "bundle")) from cause
+        raise MalformedInputError(f"bundle: {exc}") from exc
     raise MalformedInputError(
         f"bundle: expected JSON text, bytes or a dict (got {type(data).__name__})"
     )
@@ -302,7 +304,7 @@ class Verifier:
                 for i, d in enumerate(beneficiary_birth_dates)
             ]
             if len(births) != len(bundles):
-                raise ZkValidationError(
+                raise InvalidInputError(
                     "beneficiary_birth_dates",
                     len(births),
                     f"needs one entry per bundle ({len(bundles)})",
@@ -352,7 +354,7 @@ def _birth_date(value: object, field: str) -> _dt.date | None:
         return None
     if isinstance(value, _dt.date) and not isinstance(value, _dt.datetime):
         return value
-    raise ZkValidationError(field, value, "must be a datetime.date (or None)")
+    raise InvalidInputError(field, value, "must be a datetime.date (or None)")
 
 
 def _short(value: object) -> str:

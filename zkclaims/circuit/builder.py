@@ -39,8 +39,8 @@ from zkclaims.circuit.r1cs import R1CS, Row
 from zkclaims.errors import (
     AssignmentMissingError,
     CircuitError,
+    InvalidInputError,
     UnsatisfiedConstraintError,
-    ValidationError,
 )
 from zkclaims.field import R
 
@@ -821,7 +821,7 @@ class Circuit:
             known = {i.name for i in inputs}
             extra = sorted(set(assignment) - known)
             if extra:
-                raise ValidationError("assignment", extra, "unknown input name(s)")
+                raise InvalidInputError("assignment", extra, "unknown input name(s)")
         for inp in inputs:
             if assignment is None:
                 vals: list[Value] = [None] * (inp.n or 1)
@@ -918,30 +918,30 @@ def _batch_size(assignment: Mapping[str, Any]) -> int | None:
     for v in assignment.values():
         visit(v)
     if len(sizes) > 1:
-        raise ValidationError("assignment", sorted(sizes), "batch arrays of different lengths")
+        raise InvalidInputError("assignment", sorted(sizes), "batch arrays of different lengths")
     return sizes.pop() if sizes else None
 
 
 def _check_value(name: str, v: Any) -> Value:
     if isinstance(v, np.ndarray):
         if v.ndim != 1:
-            raise ValidationError(name, v.shape, "batch values must be 1-D arrays")
+            raise InvalidInputError(name, v.shape, "batch values must be 1-D arrays")
         if v.dtype.kind not in "iuO":
-            raise ValidationError(name, str(v.dtype), "batch values must be integer arrays")
+            raise InvalidInputError(name, str(v.dtype), "batch values must be integer arrays")
         if v.dtype.kind == "i" or (v.dtype.kind == "u" and v.dtype.itemsize < 8):
             v = v.astype(np.int64)
             if v.size and v.min() < 0:
-                raise ValidationError(name, int(v[v < 0][0]), "must be an integer in [0, r)")
+                raise InvalidInputError(name, int(v[v < 0][0]), "must be an integer in [0, r)")
             return v
         v = v.astype(object)
         if v.size and (not all(isinstance(x, int) for x in v) or (v < 0).any() or (v >= R).any()):
             bad = next(x for x in v if not isinstance(x, int) or not 0 <= x < R)
-            raise ValidationError(name, bad, "must be an integer in [0, r)")
+            raise InvalidInputError(name, bad, "must be an integer in [0, r)")
         return _compact(v)
     if isinstance(v, np.integer):
         v = int(v)
     if not isinstance(v, int) or isinstance(v, bool) or not 0 <= v < R:
-        raise ValidationError(name, v, "must be an integer in [0, r)")
+        raise InvalidInputError(name, v, "must be an integer in [0, r)")
     return v
 
 
@@ -949,5 +949,5 @@ def _input_values(inp: Input, raw: Any, builder: Builder) -> list[Value]:
     if inp.n is None:
         return [_check_value(inp.name, raw)]
     if not isinstance(raw, Sequence | np.ndarray) or len(raw) != inp.n:
-        raise ValidationError(inp.name, raw, f"expected a sequence of {inp.n} values")
+        raise InvalidInputError(inp.name, raw, f"expected a sequence of {inp.n} values")
     return [_check_value(f"{inp.name}[{j}]", v) for j, v in enumerate(raw)]

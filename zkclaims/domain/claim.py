@@ -41,8 +41,9 @@ import struct
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from zkclaims.domain.base import Model
 from zkclaims.domain.models import (
     ADDITION_MAX_Q,
     CYLINDER_MAX_Q,
@@ -64,7 +65,7 @@ from zkclaims.domain.rules import (
     check_contract,
     reimburse_elements,
 )
-from zkclaims.errors import ValidationError
+from zkclaims.errors import InvalidInputError
 from zkclaims.field import R
 
 __all__ = [
@@ -142,14 +143,16 @@ def day_number(day: _dt.date, field: str = "day") -> int:
     """Return ``day`` as days since 1970-01-01; it must fit the 16-bit packed field."""
     n = (day - EPOCH).days
     if not 0 <= n < 1 << DAY_BITS:
-        raise ValidationError(field, day.isoformat(), "must lie between 1970-01-01 and 2149-06-06")
+        raise InvalidInputError(
+            field, day.isoformat(), "must lie between 1970-01-01 and 2149-06-06"
+        )
     return n
 
 
 def day_from_number(n: int, field: str = "day") -> _dt.date:
     """Inverse of :func:`day_number`."""
     if isinstance(n, bool) or not isinstance(n, int) or not 0 <= n < 1 << DAY_BITS:
-        raise ValidationError(field, n, f"day number must be an int in [0, {1 << DAY_BITS})")
+        raise InvalidInputError(field, n, f"day number must be an int in [0, {1 << DAY_BITS})")
     return EPOCH + _dt.timedelta(days=n)
 
 
@@ -158,13 +161,13 @@ def pack_eye(eye: EyePrescription, field: str = "eye") -> int:
     c = eye.canonical()
     s, cyl, axis, add = c.sphere_q, c.cylinder_q, c.axis_deg, c.addition_q
     if not -SPHERE_MAX_Q <= s <= SPHERE_MAX_Q:
-        raise ValidationError(f"{field}.sphere", s, "canonical sphere out of -127..127 q")
+        raise InvalidInputError(f"{field}.sphere", s, "canonical sphere out of -127..127 q")
     if not 0 <= cyl <= CYLINDER_MAX_Q:
-        raise ValidationError(f"{field}.cylinder", cyl, "canonical cylinder out of 0..63 q")
+        raise InvalidInputError(f"{field}.cylinder", cyl, "canonical cylinder out of 0..63 q")
     if (cyl == 0) != (axis == 0) or not 0 <= axis <= 180:
-        raise ValidationError(f"{field}.axis", axis, "must be 0 iff no cylinder, else 1..180")
+        raise InvalidInputError(f"{field}.axis", axis, "must be 0 iff no cylinder, else 1..180")
     if not 0 <= add <= ADDITION_MAX_Q:
-        raise ValidationError(f"{field}.addition", add, "addition out of 0..31 q")
+        raise InvalidInputError(f"{field}.addition", add, "addition out of 0..31 q")
     out = s + SPHERE_OFFSET
     out |= cyl << SPHERE_BITS
     out |= axis << (SPHERE_BITS + CYLINDER_BITS)
@@ -173,21 +176,21 @@ def pack_eye(eye: EyePrescription, field: str = "eye") -> int:
 
 
 def unpack_eye(bits: int, field: str = "eye") -> EyePrescription:
-    """Inverse of :func:`pack_eye`; raises :class:`ValidationError` on an invalid field."""
+    """Inverse of :func:`pack_eye`; raises :class:`InvalidInputError` on an invalid field."""
     if not 0 <= bits < 1 << EYE_BITS:
-        raise ValidationError(field, bits, f"packed eye must be below 2**{EYE_BITS}")
+        raise InvalidInputError(field, bits, f"packed eye must be below 2**{EYE_BITS}")
     s = (bits & 0xFF) - SPHERE_OFFSET
     cyl = (bits >> SPHERE_BITS) & 0x3F
     axis = (bits >> (SPHERE_BITS + CYLINDER_BITS)) & 0xFF
     add = bits >> (SPHERE_BITS + CYLINDER_BITS + AXIS_BITS)
     if not -SPHERE_MAX_Q <= s <= SPHERE_MAX_Q:
-        raise ValidationError(f"{field}.sphere", s, "sphere field out of -127..127 q")
+        raise InvalidInputError(f"{field}.sphere", s, "sphere field out of -127..127 q")
     if (cyl == 0) != (axis == 0) or axis > 180:
-        raise ValidationError(f"{field}.axis", axis, "must be 0 iff no cylinder, else 1..180")
+        raise InvalidInputError(f"{field}.axis", axis, "must be 0 iff no cylinder, else 1..180")
     try:
         return EyePrescription.from_quarters(s, cyl, axis or None, add)
     except ValueError as exc:  # pydantic.ValidationError is a ValueError
-        raise ValidationError(field, bits, f"not a valid eye: {exc}") from None
+        raise InvalidInputError(field, bits, f"not a valid eye: {exc}") from None
 
 
 def pack_prescription(prescription: Prescription) -> int:
@@ -207,9 +210,9 @@ def unpack_prescription(
 ) -> Prescription:
     """Inverse of :func:`pack_prescription` (the prescriber kind is not packed: pass it)."""
     if isinstance(packed, bool) or not isinstance(packed, int):
-        raise ValidationError("packed", packed, "must be an int")
+        raise InvalidInputError("packed", packed, "must be an int")
     if not 0 <= packed < 1 << PACKED_BITS:
-        raise ValidationError("packed", packed, f"must be an int in [0, 2**{PACKED_BITS})")
+        raise InvalidInputError("packed", packed, f"must be an int in [0, 2**{PACKED_BITS})")
     mask = (1 << EYE_BITS) - 1
     return Prescription(
         right=unpack_eye(packed & mask, "right"),
@@ -223,9 +226,6 @@ def unpack_prescription(
 # Claim and invoice
 # ---------------------------------------------------------------------------------------------
 
-_FROZEN = ConfigDict(frozen=True, extra="forbid")
-
-
 def _identifier(v: Any, field: str) -> str:
     if not isinstance(v, str) or not v.strip():
         raise ValueError(f"{field}: must be a non-empty string (got {v!r})")
@@ -236,15 +236,13 @@ def _identifier(v: Any, field: str) -> str:
     return v
 
 
-class Claim(BaseModel):
+class Claim(Model):
     """The administrative facts of one tiers-payant claim (public to the insurer).
 
     ``insurer`` and ``optician`` are identifiers (e.g. AMC number, FINESS or ADELI number),
     ``claim_id`` is unique per insurer, ``delivered_on`` is the delivery day of the equipment,
     ``patient_birth_date`` serves the age-dependent calendar rules (spec §5, §6).
     """
-
-    model_config = _FROZEN
 
     insurer: str
     claim_id: str
@@ -267,15 +265,13 @@ class Claim(BaseModel):
         return self
 
 
-class InvoiceLine(BaseModel):
+class InvoiceLine(Model):
     """One invoiced element as the insurer sees it: no usage or design, only the lens class.
 
     ``lens_class`` is set for lenses (it is a public input of the proof) and None for the
     frame. ``amo_cents`` is the public insurer's (AMO) share of this element. Money is integer
     cents (strict, in Python and in JSON): ``20000.0``, ``"20000"`` and ``true`` are refused.
     """
-
-    model_config = _FROZEN
 
     price_cents: int = Field(ge=0, strict=True)
     amo_cents: int = Field(default=0, ge=0, strict=True)
@@ -294,10 +290,8 @@ class InvoiceLine(BaseModel):
         return _cents(v, info.field_name)
 
 
-class Invoice(BaseModel):
+class Invoice(Model):
     """What the optician invoices: right lens, left lens, frame, and the total (cents)."""
-
-    model_config = _FROZEN
 
     right: InvoiceLine
     left: InvoiceLine
@@ -353,11 +347,11 @@ def invoice_for(
     plv = dict(plv_cents or {})
     unknown = (set(amo) | set(plv)) - {"right", "left", "frame"}
     if unknown:
-        raise ValidationError("amo_cents/plv_cents", sorted(unknown), "unknown element name")
+        raise InvalidInputError("amo_cents/plv_cents", sorted(unknown), "unknown element name")
     for what, shares in (("amo_cents", amo), ("plv_cents", plv)):
         for name, v in shares.items():
             if isinstance(v, bool) or not isinstance(v, int) or v < 0:
-                raise ValidationError(f"{what}.{name}", v, "money must be integer cents >= 0")
+                raise InvalidInputError(f"{what}.{name}", v, "money must be integer cents >= 0")
     e = equipment
     lines = {}
     for name, item, cls in (
@@ -397,7 +391,7 @@ def reimburse_invoice(
     for name in ("right", "left"):
         lens_class = lines[name].lens_class
         if lens_class is None:
-            raise ValidationError(f"invoice.{name}.lens_class", None, "missing for a lens")
+            raise InvalidInputError(f"invoice.{name}.lens_class", None, "missing for a lens")
         classes.append(lens_class)
     return reimburse_elements(
         lines,
@@ -471,10 +465,10 @@ def attestation_message(
     1970-01-01). The length prefixes make the encoding injective.
     """
     if not 0 <= commitment < R:
-        raise ValidationError("commitment", commitment, "must be in [0, r)")
+        raise InvalidInputError("commitment", commitment, "must be in [0, r)")
     pid = prescriber_id.encode("utf-8")
     if not 0 < len(pid) < 256:
-        raise ValidationError("prescriber_id", prescriber_id, "must be 1..255 bytes in UTF-8")
+        raise InvalidInputError("prescriber_id", prescriber_id, "must be 1..255 bytes in UTF-8")
     k = PrescriberKind(kind).value.encode("ascii")
     return (
         _ATTESTATION_PREFIX
@@ -487,14 +481,12 @@ def attestation_message(
     )
 
 
-class Attestation(BaseModel):
+class Attestation(Model):
     """The prescriber's signed statement: "I prescribed what commitment C hides, on that day".
 
     ``signature`` is the hex Ed25519 signature over :func:`attestation_message`; check it with
     :func:`zkclaims.prescriber.verify_attestation`.
     """
-
-    model_config = _FROZEN
 
     format: Literal["zkclaims-attestation/v1"] = ATTESTATION_FORMAT
     commitment: str
@@ -549,7 +541,7 @@ class Attestation(BaseModel):
         )
 
 
-class Contract(BaseModel):
+class Contract(Model):
     """An insurer's contract: classe B guarantee per category (spec §3), employer cover flag.
 
     ``guarantees`` maps every category code ``"a"``..``"f"`` to a
@@ -558,8 +550,6 @@ class Contract(BaseModel):
     when a claim of that category arrives. :meth:`violations` lists the floors, ceilings and
     frame caps it breaks (:func:`~zkclaims.domain.check_contract`).
     """
-
-    model_config = _FROZEN
 
     format: Literal["zkclaims-contract/v1"] = CONTRACT_FORMAT
     name: str = ""
@@ -581,10 +571,8 @@ class Contract(BaseModel):
         return check_contract(self.guarantees, employer_mandatory=self.employer_mandatory)
 
 
-class PublicInputs(BaseModel):
+class PublicInputs(Model):
     """The proof's public inputs, in circuit order, as the bundle carries them."""
-
-    model_config = _FROZEN
 
     commitment: str
     class_right: int = Field(ge=0, le=2)
@@ -608,15 +596,13 @@ class PublicInputs(BaseModel):
         ]
 
 
-class ClaimBundle(BaseModel):
+class ClaimBundle(Model):
     """What the optician sends the insurer: claim, invoice, attestation, public inputs, proof.
 
     Everything here is public to the insurer; the prescription, the blinding and the lens
     usages/designs are not in it. ``proof`` is the 192-byte Groth16 proof in hex (A | B | C,
     ZCash compressed encodings). The JSON Schema is ``schemas/claim-bundle.schema.json``.
     """
-
-    model_config = _FROZEN
 
     format: Literal["zkclaims-claim-bundle/v1"] = BUNDLE_FORMAT
     circuit_id: str = Field(pattern=r"^[0-9a-f]{64}$")

@@ -31,7 +31,7 @@ from zkclaims.domain.rules import (
     LENS_ROWS,
     _usage,
 )
-from zkclaims.errors import RuleError, ValidationError
+from zkclaims.errors import InvalidInputError, RuleError
 
 __all__ = ["GRID_INVALID", "classify_lens_grid", "lens_row_grid"]
 
@@ -45,7 +45,7 @@ _ROW_CODE = np.array([GRID_INVALID] + [r.lens_class.code for r in LENS_ROWS], dt
 def _ints(name: str, a: npt.ArrayLike) -> np.ndarray:
     arr = np.asarray(a)
     if arr.dtype.kind not in "iu":
-        raise ValidationError(name, arr.dtype, "must be an integer array of quarter-dioptres")
+        raise InvalidInputError(name, arr.dtype, "must be an integer array of quarter-dioptres")
     return arr.astype(np.int64)
 
 
@@ -64,9 +64,9 @@ def lens_row_grid(
     a = _ints("addition_q", addition_q)
     s, c, a = np.broadcast_arrays(s, c, a)
     if (c < 0).any():
-        raise ValidationError("cylinder_q", int(c.min()), "must be >= 0 (positive-cylinder form)")
+        raise InvalidInputError("cylinder_q", int(c.min()), "must be >= 0 (positive-cylinder form)")
     if (a < 0).any():
-        raise ValidationError("addition_q", int(a.min()), "must be >= 0")
+        raise InvalidInputError("addition_q", int(a.min()), "must be >= 0")
     missing = np.zeros(s.shape, dtype=bool)
     if usage is not LensUsage.FAR:
         missing = a == 0

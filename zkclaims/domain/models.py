@@ -6,8 +6,10 @@ as :class:`~decimal.Decimal` on the model and exposed as integer quarter-dioptre
 cannot be told apart from a typo, and ``0.1`` is not exact in binary, so give a string
 (``"-2.25"`` or the French ``"-2,25"``), an int or a :class:`~decimal.Decimal`.
 
-Model constructors raise :class:`pydantic.ValidationError` (a :class:`ValueError`) whose error
-location names the offending field; the rule functions raise :mod:`zkclaims.errors` classes.
+Model constructors raise :class:`~zkclaims.errors.InvalidInputError` (a
+:class:`~zkclaims.errors.ZkClaimsError` and a :class:`ValueError`) naming the offending field
+(dotted path, e.g. ``right.sphere``), the value and what would be accepted; the rule functions
+raise :mod:`zkclaims.errors` classes too.
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic import ValidationError as PydanticValidationError
+
+from zkclaims.domain.base import Model, error_line
 
 __all__ = [
     "QUARTER",
@@ -48,39 +52,31 @@ CYLINDER_MAX_Q = 63
 #: Largest addition in quarter-dioptres (7.75 D; packing: 5 bits).
 ADDITION_MAX_Q = 31
 
-_FROZEN = ConfigDict(frozen=True, extra="forbid")
-
-
 def _pydantic_error_line(exc: PydanticValidationError, root: str = "") -> str:
-    """One line for pydantic's first error: ``<root>.<loc>: <msg> (got <value>)`` + how many more.
-
-    Our validators start their message with the field name: that repeat gives way to the full
-    location. A value is shown (cut to 80 characters) unless the message already shows it.
-    Shared by the CLI (no root) and :func:`zkclaims.verifier.load_bundle` (root ``bundle``).
-    """
-    errors = exc.errors()
-    err = errors[0]
-    parts = [str(p) for p in err["loc"]]
-    loc = ".".join([root, *parts] if root else parts)
-    msg = str(err["msg"]).removeprefix("Value error, ")
-    if parts and msg.startswith(f"{parts[-1]}:"):
-        msg = msg[len(parts[-1]) + 1 :].strip()
-    text = f"{loc}: {msg}" if loc else msg
-    if err["type"] != "missing" and "(got " not in msg and "; got " not in msg:
-        value = err.get("input")
-        shown = f"a JSON {type(value).__name__}" if isinstance(value, dict | list) else repr(value)
-        if len(shown) > 80:
-            shown = shown[:77] + "..."
-        text += f" (got {shown})"
-    if len(errors) > 1:
-        text += f" [and {len(errors) - 1} more error{'s' if len(errors) > 2 else ''}]"
-    return text
+    """One line for pydantic's first error (see :func:`zkclaims.domain.base.error_line`)."""
+    return error_line(exc, root)[2]
 
 
 def _fmt_q(q: int) -> str:
     """Format quarter-dioptres as a signed dioptre string (``-9`` -> ``"-2.25"``)."""
     d = Decimal(q) / 4
     return f"{d:+.2f}"
+
+
+def _quarter_hint(value: float) -> str:
+    """Return the accepted strings nearest to a float power.
+
+    The float itself when it is a multiple of 0.25 D, else both neighbours (``-3.3`` ->
+    ``'-3.50' or '-3.25'``).
+    """
+    if value != value or value in (float("inf"), float("-inf")):
+        return "'-2.25'"
+    q = Decimal(repr(value)) * 4
+    lo = q.to_integral_value(rounding="ROUND_FLOOR")
+    hi = q.to_integral_value(rounding="ROUND_CEILING")
+    if lo == hi:
+        return f"'{Decimal(lo) / 4:.2f}'"
+    return f"'{Decimal(lo) / 4:.2f}' or '{Decimal(hi) / 4:.2f}'"
 
 
 def parse_power_q(value: object, field: str) -> int:
@@ -93,8 +89,8 @@ def parse_power_q(value: object, field: str) -> int:
         raise ValueError(f"{field}: expected a power in dioptres, got {value!r}")
     if isinstance(value, float):
         raise ValueError(
-            f"{field}: floats are not accepted for powers (got {value!r}); "
-            f"give a string such as '{value:.2f}', an int or a Decimal"
+            f"{field}: floats are not accepted for powers (got {value!r}); give a string"
+            f" such as {_quarter_hint(value)}, an int or a Decimal"
         )
     if isinstance(value, int):
         d = Decimal(value)
@@ -107,18 +103,24 @@ def parse_power_q(value: object, field: str) -> int:
         try:
             d = Decimal(text)
         except InvalidOperation:
-            raise ValueError(f"{field}: not a number of dioptres (got {value!r})") from None
+            raise ValueError(
+                f"{field}: not a number of dioptres (got {value!r:.80}); give e.g. '-2.25'"
+            ) from None
     else:
         raise ValueError(f"{field}: expected str, int or Decimal, got {type(value).__name__}")
     if not d.is_finite():
         raise ValueError(f"{field}: not a finite number (got {value!r})")
     q = d * 4
     if q != q.to_integral_value():
-        raise ValueError(f"{field}: must be a multiple of 0.25 D (got {value!r})")
+        lo, hi = q.to_integral_value("ROUND_FLOOR") / 4, q.to_integral_value("ROUND_CEILING") / 4
+        raise ValueError(
+            f"{field}: must be a multiple of 0.25 D (got {value!r:.80});"
+            f" nearest accepted: '{lo:+.2f}' or '{hi:+.2f}'"
+        )
     return int(q)
 
 
-class EyePrescription(BaseModel):
+class EyePrescription(Model):
     """One eye of a glasses prescription: sphere, cylinder, axis, addition.
 
     Accepted input: str (``"-2.25"``, ``"-2,25"``, ``"+1.00"``), int or Decimal; floats are
@@ -129,8 +131,6 @@ class EyePrescription(BaseModel):
     positive-cylinder form (``sphere + cylinder`` for a minus cylinder) must also lie within
     ±31.75 D, since that is the form the rules and the packing use.
     """
-
-    model_config = _FROZEN
 
     sphere: Decimal
     cylinder: Decimal = Decimal(0)
@@ -265,10 +265,8 @@ class PrescriberKind(StrEnum):
     ORTHOPTIST = "orthoptist"
 
 
-class Prescription(BaseModel):
+class Prescription(Model):
     """A glasses prescription: right eye, left eye, date of issue and prescriber kind."""
-
-    model_config = _FROZEN
 
     right: EyePrescription
     left: EyePrescription
@@ -314,10 +312,8 @@ def _cents(v: Any, field: str) -> int:
     return v
 
 
-class Lens(BaseModel):
+class Lens(Model):
     """One lens of an equipment: usage, price in cents (AMO share included), classe A/B."""
-
-    model_config = _FROZEN
 
     usage: LensUsage
     price_cents: int
@@ -329,10 +325,8 @@ class Lens(BaseModel):
         return _cents(v, "price_cents")
 
 
-class Frame(BaseModel):
+class Frame(Model):
     """The frame of an equipment: price in cents and classe A/B."""
-
-    model_config = _FROZEN
 
     price_cents: int
     classe: Classe = Classe.B
@@ -343,10 +337,8 @@ class Frame(BaseModel):
         return _cents(v, "price_cents")
 
 
-class Equipment(BaseModel):
+class Equipment(Model):
     """An equipment (spec §3): two lenses and a frame, delivered on a given day."""
-
-    model_config = _FROZEN
 
     right: Lens
     left: Lens
@@ -387,13 +379,11 @@ _CLASS_CODES = {LensClass.SIMPLE: 0, LensClass.COMPLEX: 1, LensClass.VERY_COMPLE
 _CLASSES_BY_CODE = {v: k for k, v in _CLASS_CODES.items()}
 
 
-class Category(BaseModel):
+class Category(Model):
     """Equipment category of spec §3 with its floor and ceiling (cents, AMO share included).
 
     ``floor_employer_cents`` is the raised floor of employer-mandatory cover (CSS D911-1).
     """
-
-    model_config = _FROZEN
 
     code: Literal["a", "b", "c", "d", "e", "f"]
     lenses: tuple[LensClass, LensClass]
@@ -407,10 +397,8 @@ class Category(BaseModel):
         return self.floor_employer_cents if employer_mandatory else self.floor_cents
 
 
-class ElementPayment(BaseModel):
+class ElementPayment(Model):
     """What is paid for one element (right lens, left lens or frame), all in cents."""
-
-    model_config = _FROZEN
 
     element: Literal["right", "left", "frame"]
     classe: Classe
@@ -420,10 +408,8 @@ class ElementPayment(BaseModel):
     patient_cents: int = Field(description="left for the patient to pay")
 
 
-class Decision(BaseModel):
+class Decision(Model):
     """A reimbursement decision (spec §3-§4): per-element payments, totals and reasons."""
-
-    model_config = _FROZEN
 
     rules_version: str
     category: Category

@@ -17,8 +17,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import ConfigDict, field_validator
 
+from zkclaims.domain.base import Model
 from zkclaims.domain.models import (
     Category,
     Classe,
@@ -31,7 +32,7 @@ from zkclaims.domain.models import (
     PrescriberKind,
     Prescription,
 )
-from zkclaims.errors import RuleError, ValidationError
+from zkclaims.errors import InvalidInputError, RuleError
 
 __all__ = [
     "LensRow",
@@ -118,7 +119,7 @@ def lens_row_q(multifocal: bool, sphere_q: int, cylinder_q: int) -> int:
     entre", spec §1); for a positive sphere only S = sphere + cylinder counts.
     """
     if cylinder_q < 0:
-        raise ValidationError("cylinder_q", cylinder_q, "must be >= 0 (positive-cylinder form)")
+        raise InvalidInputError("cylinder_q", cylinder_q, "must be >= 0 (positive-cylinder form)")
     s, c = sphere_q, cylinder_q
     if not multifocal:
         if c == 0:
@@ -141,51 +142,59 @@ def _usage(usage: object) -> LensUsage:
     try:
         return LensUsage(usage)
     except ValueError:
-        raise ValidationError("usage", usage, "must be 'far', 'near' or 'progressive'") from None
+        raise InvalidInputError("usage", usage, "must be 'far', 'near' or 'progressive'") from None
 
 
 def _lens_class(value: object, field: str) -> LensClass:
     try:
         return LensClass(value)
     except ValueError:
-        raise ValidationError(
+        raise InvalidInputError(
             field, value, "must be 'simple', 'complex' or 'very_complex'"
         ) from None
 
 
-def lens_power_q(eye: EyePrescription, usage: LensUsage) -> tuple[bool, int, int]:
+def lens_power_q(
+    eye: EyePrescription, usage: LensUsage, *, side: str | None = None
+) -> tuple[bool, int, int]:
     """Design and canonical power of the lens made for ``usage`` (spec §2, DESIGN §3).
 
     Returns ``(multifocal, sphere_q, cylinder_q)``: the canonical prescription for ``far``;
     sphere + addition for ``near``; the canonical prescription with a multifocal design for
-    ``progressive``. ``near`` and ``progressive`` need an addition > 0 (:class:`RuleError`).
+    ``progressive``. ``near`` and ``progressive`` need an addition > 0 (:class:`RuleError`,
+    naming the eye ``side`` when given: ``"right.addition: ..."``).
     """
     usage = _usage(usage)
     can = eye.canonical()
     if usage is LensUsage.FAR:
         return False, can.sphere_q, can.cylinder_q
     if can.addition_q <= 0:
+        where = f"{side}.addition" if side else "addition"
         raise RuleError(
-            f"addition: a {usage.value} lens needs an addition > 0 (got {eye.addition})"
+            f"{where}: a {usage.value} lens needs an addition > 0 (got {eye.addition:+.2f});"
+            " accepted: a prescription with an addition, or a far lens"
         )
     if usage is LensUsage.NEAR:
         return False, can.sphere_q + can.addition_q, can.cylinder_q
     return True, can.sphere_q, can.cylinder_q
 
 
-def lens_row(eye: EyePrescription, usage: LensUsage) -> LensRow:
+def lens_row(eye: EyePrescription, usage: LensUsage, *, side: str | None = None) -> LensRow:
     """Return the spec §2 row that decides the class of the lens made for ``usage``."""
-    return LENS_ROWS[lens_row_q(*lens_power_q(eye, usage)) - 1]
+    return LENS_ROWS[lens_row_q(*lens_power_q(eye, usage, side=side)) - 1]
 
 
-def classify_lens(eye: EyePrescription, usage: LensUsage) -> LensClass:
+def classify_lens(
+    eye: EyePrescription, usage: LensUsage, *, side: str | None = None
+) -> LensClass:
     """Lens class (spec §2) of the lens made for ``usage`` from the prescription ``eye``.
 
     The lens power is the canonical prescription for ``far``, sphere + addition for ``near``,
     the prescription with a multifocal design for ``progressive``; ``near`` and
-    ``progressive`` with addition 0 raise :class:`~zkclaims.errors.RuleError`.
+    ``progressive`` with addition 0 raise :class:`~zkclaims.errors.RuleError` (naming the eye
+    ``side`` when given).
     """
-    return lens_row(eye, usage).lens_class
+    return lens_row(eye, usage, side=side).lens_class
 
 
 # ---------------------------------------------------------------------------------------------
@@ -214,14 +223,12 @@ def equipment_category(right: LensClass, left: LensClass) -> Category:
     return _BY_PAIR[frozenset((_lens_class(right, "right"), _lens_class(left, "left")))]
 
 
-class Guarantee(BaseModel):
+class Guarantee(Model):
     """A contract's classe B guarantee for one category (cents, AMO share included, spec §3).
 
     ``equipment_cents``: the most the contract (with the AMO) pays for an equipment;
     ``frame_cents``: the most of it that may go to the frame.
     """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     equipment_cents: int
     frame_cents: int = 10_000
@@ -234,7 +241,7 @@ class Guarantee(BaseModel):
         return v
 
 
-class Violation(BaseModel):
+class Violation(Model):
     """One way a contract breaks the rules: category code, rule cited, message."""
 
     model_config = ConfigDict(frozen=True)
@@ -298,12 +305,12 @@ def _per_element(value: Mapping[str, int | None] | None, name: str) -> dict[str,
     value = dict(value or {})
     unknown = set(value) - set(_ELEMENTS)
     if unknown:
-        raise ValidationError(name, sorted(unknown), "keys must be 'right', 'left', 'frame'")
+        raise InvalidInputError(name, sorted(unknown), "keys must be 'right', 'left', 'frame'")
     out: dict[str, int | None] = {}
     for e in _ELEMENTS:
         v = value.get(e)
         if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 0):
-            raise ValidationError(f"{name}.{e}", v, "must be integer cents >= 0")
+            raise InvalidInputError(f"{name}.{e}", v, "must be integer cents >= 0")
         out[e] = v
     return out
 
@@ -351,14 +358,14 @@ def reimburse(
     """
     rules = rules or RULES_2020
     if (lens_classes is None) == (prescription is None):
-        raise ValidationError(
+        raise InvalidInputError(
             "lens_classes", lens_classes, "give exactly one of lens_classes or prescription"
         )
     if lens_classes is None:
         assert prescription is not None
         lens_classes = (
-            rules.classify_lens(prescription.right, equipment.right.usage),
-            rules.classify_lens(prescription.left, equipment.left.usage),
+            rules.classify_lens(prescription.right, equipment.right.usage, side="right"),
+            rules.classify_lens(prescription.left, equipment.left.usage, side="left"),
         )
     elements = {"right": equipment.right, "left": equipment.left, "frame": equipment.frame}
     return reimburse_elements(elements, lens_classes, amo_paid, guarantees, plv=plv, rules=rules)
@@ -368,18 +375,18 @@ def _priced(elements: Mapping[str, PricedElement]) -> tuple[dict[str, int], dict
     """Validate ``elements`` (exactly right, left, frame) into prices and classes."""
     if not isinstance(elements, Mapping) or set(elements) != set(_ELEMENTS):
         keys = sorted(elements) if isinstance(elements, Mapping) else elements
-        raise ValidationError("elements", keys, "keys must be exactly 'right', 'left', 'frame'")
+        raise InvalidInputError("elements", keys, "keys must be exactly 'right', 'left', 'frame'")
     price: dict[str, int] = {}
     classe: dict[str, Classe] = {}
     for e in _ELEMENTS:
         p = getattr(elements[e], "price_cents", None)
         if isinstance(p, bool) or not isinstance(p, int) or p < 0:
-            raise ValidationError(f"elements.{e}.price_cents", p, "must be integer cents >= 0")
+            raise InvalidInputError(f"elements.{e}.price_cents", p, "must be integer cents >= 0")
         c = getattr(elements[e], "classe", None)
         try:
             classe[e] = Classe(c)
         except ValueError:
-            raise ValidationError(f"elements.{e}.classe", c, "must be 'A' or 'B'") from None
+            raise InvalidInputError(f"elements.{e}.classe", c, "must be 'A' or 'B'") from None
         price[e] = p
     return price, classe
 
@@ -412,14 +419,14 @@ def reimburse_elements(
     amo = _per_element(amo_paid, "amo_paid")
     caps = _per_element(plv, "plv")
     if not isinstance(lens_classes, tuple | list) or len(lens_classes) != 2:
-        raise ValidationError("lens_classes", lens_classes, "must be a (right, left) pair")
+        raise InvalidInputError("lens_classes", lens_classes, "must be a (right, left) pair")
     lens_classes = (_lens_class(lens_classes[0], "lens_classes[0]"),
                     _lens_class(lens_classes[1], "lens_classes[1]"))
     cat = rules.equipment_category(*lens_classes)
     a_amo = {e: (amo[e] or 0) for e in _ELEMENTS}
     for e in _ELEMENTS:
         if a_amo[e] > price[e]:
-            raise ValidationError(f"amo_paid.{e}", a_amo[e], f"exceeds the price {price[e]}")
+            raise InvalidInputError(f"amo_paid.{e}", a_amo[e], f"exceeds the price {price[e]}")
 
     reasons: list[str] = [
         f"lens classes {lens_classes[0].value} + {lens_classes[1].value}: category {cat.code} "
@@ -431,7 +438,7 @@ def reimburse_elements(
         if classe[e] is Classe.A:
             cap = caps[e]
             if cap is None:
-                raise ValidationError(f"plv.{e}", None, "a classe A element needs its PLV")
+                raise InvalidInputError(f"plv.{e}", None, "a classe A element needs its PLV")
             covered = min(price[e], cap)
             total[e] = max(covered, a_amo[e])
             cost_a += covered
@@ -451,7 +458,7 @@ def reimburse_elements(
         else:
             found = _guarantee_for(guarantees, cat.code)
             if found is None:
-                raise ValidationError("guarantees", cat.code, "no guarantee for this category")
+                raise InvalidInputError("guarantees", cat.code, "no guarantee for this category")
             g = found
         limit = min(g.equipment_cents, cat.ceiling_cents)
         if g.equipment_cents > cat.ceiling_cents:
@@ -536,7 +543,7 @@ def age_on(birth_date: _dt.date, day: _dt.date) -> int:
     with :func:`add_years`.
     """
     if day < birth_date:
-        raise ValidationError("patient_birth_date", birth_date, f"is after {day.isoformat()}")
+        raise InvalidInputError("patient_birth_date", birth_date, f"is after {day.isoformat()}")
     age = day.year - birth_date.year
     if add_years(birth_date, age) > day:
         age -= 1
@@ -547,7 +554,7 @@ def _prescriber_kind(value: object) -> PrescriberKind:
     try:
         return PrescriberKind(value)
     except ValueError:
-        raise ValidationError(
+        raise InvalidInputError(
             "prescriber_kind", value, "must be 'physician' or 'orthoptist'"
         ) from None
 
@@ -627,7 +634,7 @@ def next_renewal_date(
     on a new ophthalmologist's prescription): no minimum.
     """
     if day < last_delivery:
-        raise ValidationError("day", day, f"is before last_delivery {last_delivery.isoformat()}")
+        raise InvalidInputError("day", day, f"is before last_delivery {last_delivery.isoformat()}")
     age = age_on(patient_birth_date, day)
     if medical_situation:
         return last_delivery
@@ -693,7 +700,7 @@ def vision_change_allows_early_renewal(
     Returns ``(allowed, reasons)``; the reasons cite the rule that matched.
     """
     if new.issued_on < previous.issued_on:
-        raise ValidationError("new.issued_on", new.issued_on, "is before previous.issued_on")
+        raise InvalidInputError("new.issued_on", new.issued_on, "is before previous.issued_on")
     reasons: list[str] = []
     changes: dict[str, int] = {}
     for side in ("right", "left"):
@@ -737,17 +744,25 @@ class Rules:
     frame_cap_cents: int
     functions: Mapping[str, Any] = field(default_factory=dict)
 
-    def classify_lens(self, eye: EyePrescription, usage: LensUsage) -> LensClass:
+    def classify_lens(
+        self, eye: EyePrescription, usage: LensUsage, *, side: str | None = None
+    ) -> LensClass:
         """See :func:`classify_lens`."""
-        return self.functions["classify_lens"](eye, usage)
+        return self.functions["classify_lens"](eye, usage, side=side)
 
-    def lens_row(self, eye: EyePrescription, usage: LensUsage) -> LensRow:
+    def lens_row(
+        self, eye: EyePrescription, usage: LensUsage, *, side: str | None = None
+    ) -> LensRow:
         """See :func:`lens_row`."""
-        return self.functions["lens_row"](eye, usage)
+        return self.functions["lens_row"](eye, usage, side=side)
 
     def equipment_category(self, right: LensClass, left: LensClass) -> Category:
         """See :func:`equipment_category`."""
         return self.functions["equipment_category"](right, left)
+
+    def __repr__(self) -> str:
+        """Short form (the tables are long): ``Rules('2020')``."""
+        return f"Rules({self.version!r})"
 
     def in_force_on(self, day: _dt.date) -> bool:
         """Tell whether this version applies to a delivery on ``day``."""
