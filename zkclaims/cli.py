@@ -208,9 +208,7 @@ def _read_json(path: str, what: str) -> Any:
 
 def _load(model: Any, path: str, what: str) -> Any:
     """Read ``path`` as JSON and validate it as ``model``; errors name the file and the field."""
-    from zkclaims.errors import InputFileError
-
-    from zkclaims.errors import InvalidInputError
+    from zkclaims.errors import InputFileError, InvalidInputError
 
     data = _read_json(path, what)
     try:
