@@ -25,8 +25,12 @@ TWO_ADICITY = 32
 #: A generator of the multiplicative group of the field (and the default coset shift).
 GENERATOR = 7
 
-#: A principal 2^32-th root of unity: GENERATOR^((r - 1) / 2^32).
-ROOT_OF_UNITY = pow(GENERATOR, (R - 1) >> TWO_ADICITY, R)
+#: The smallest quadratic non-residue mod r; its power below is ffjavascript's ``Fr.w[32]``.
+SMALLEST_NON_RESIDUE = 5
+
+#: A principal 2^32-th root of unity: 5^((r - 1) / 2^32), the one snarkjs uses, so that a
+#: domain's Lagrange basis (hence every Groth16 key and ``.zkey`` point) is snarkjs's.
+ROOT_OF_UNITY = pow(SMALLEST_NON_RESIDUE, (R - 1) >> TWO_ADICITY, R)
 
 
 def fe(x: int) -> int:
