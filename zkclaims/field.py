@@ -108,6 +108,7 @@ class EvaluationDomain:
         self._tw_inv = self._powers(self.omega_inv, half)
         self._shift_pows = None
         self._shift_inv_pows = None
+        self._odd_pows: np.ndarray | None = None
         self._rev = _bit_reverse_permutation(log_size)
 
     @staticmethod
@@ -178,6 +179,16 @@ class EvaluationDomain:
         _, ipows = self._shift_powers()
         a = self._transform(self._vec(evals, "evals"), self._tw_inv)
         return ((a * self.size_inv) % R * ipows % R).tolist()
+
+    def odd_coset_ntt(self, coeffs: Sequence[int]) -> list[int]:
+        """Return ``[p(w * omega^i)]`` with ``w = omega_2n``, a principal ``2 * size``-th root
+        of unity: the evaluations at the odd points of the doubled domain, where ``Z = -2``
+        (snarkjs's prover evaluates ``A B - C`` there)."""
+        if self._odd_pows is None:
+            w = pow(ROOT_OF_UNITY, 1 << (TWO_ADICITY - self.log_size - 1), R)
+            self._odd_pows = self._powers(w, self.size)
+        a = (self._vec(coeffs, "coeffs") * self._odd_pows) % R
+        return self._transform(a, self._tw).tolist()
 
     def vanishing_at(self, x: int) -> int:
         """``Z(x) = x^size - 1``, the polynomial vanishing on the domain."""
