@@ -20,7 +20,8 @@ import py_arkworks_bls12381 as _ark
 
 from zkclaims.ceremony.keys import scalar
 
-__all__ = ["PairingBatch", "COEFFICIENT_BITS", "random_coefficients", "msm_g1", "msm_g2"]
+__all__ = ["PairingBatch", "COEFFICIENT_BITS", "random_coefficients", "msm_g1", "msm_g2",
+           "first_bad"]
 
 COEFFICIENT_BITS = 128  #: bits of every random weight (soundness error ~2^-128 per check)
 
@@ -103,3 +104,27 @@ class PairingBatch:
             if not self._one(eq):
                 return eq.label
         return None
+
+
+def first_bad(batch: PairingBatch, pending: Any, name_of: Any, phase: int) -> None:
+    """Raise the earliest failure: of the batch's equations (labelled ``(index, check,
+    message)``) or ``pending`` (a ``ContributionError`` of a direct check), by contribution
+    index; at equal index the direct check (it ran first)."""
+    from zkclaims.ceremony.errors import ContributionError
+
+    if batch.check():
+        if pending is not None:
+            raise pending
+        return
+    label = batch.first_failure()
+    if label is None:  # pragma: no cover - the weights hit a ~2^-128 event
+        raise ContributionError(None, None, "batch", "the batched pairing check failed but "
+                                "no single equation does: run the verification again", phase)
+    index, check, msg = label
+
+    def order(i: int | None) -> float:
+        return float("inf") if i is None else i
+
+    if pending is not None and order(pending.index) <= order(index):
+        raise pending
+    raise ContributionError(index, name_of(index) if index else None, check, msg, phase)

@@ -16,9 +16,10 @@ What is checked (names as in :data:`zkclaims.ceremony.errors.CHECKS`):
   every domain (``lagrange``), on the whole space (snarkjs leaves one direction of the top
   level of section 12 unchecked).
 
-All pairing equations go into one multi-pairing with random weights, and all structure checks
-into random linear combinations (:mod:`zkclaims.ceremony.batch`); only when that fails are the
-equations checked one by one, to name the first bad contribution.
+The pairing equations of all contributions go into one multi-pairing with random weights, the
+structure of the accumulator into random linear combinations and a second one
+(:mod:`zkclaims.ceremony.batch`); only when a batch fails are its equations checked one by
+one, to name the first bad contribution.
 """
 
 from __future__ import annotations
@@ -27,7 +28,13 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from zkclaims.ceremony.batch import PairingBatch, msm_g1, msm_g2, random_coefficients
+from zkclaims.ceremony.batch import (
+    PairingBatch,
+    first_bad,
+    msm_g1,
+    msm_g2,
+    random_coefficients,
+)
 from zkclaims.ceremony.errors import ContributionError
 from zkclaims.ceremony.keys import PTAU_KEY_NAMES, create_ptau_key, ptau_g2_sp
 from zkclaims.ceremony.points import G1, G2
@@ -221,25 +228,29 @@ def verify_ptau(ptau: Ptau, *, max_beacon_exp: int = MAX_VERIFY_BEACON_EXP) -> P
     prev = _initial(ptau.power)
     batch = PairingBatch()
     prevs = []
+    pending: ContributionError | None = None  # the first failure of a direct (non-batch) check
     for i, c in enumerate(contribs, start=1):
-        for part in c.key.parts():
-            key = bytes(part.g1_s.to_compressed_bytes())
-            if key in seen:
-                raise _fail(c, i, "reused_randomness", f"its random point g1_s is also used by "
-                            f"contribution #{seen[key]} (a reused seed)")
-            seen[key] = i
-        if c.is_beacon:
-            _check_beacon(c, i, prev, max_beacon_exp)
+        try:
+            for part in c.key.parts():
+                key = bytes(part.g1_s.to_compressed_bytes())
+                if key in seen:
+                    raise _fail(c, i, "reused_randomness", f"its random point g1_s is also used "
+                                f"by contribution #{seen[key]} (a reused seed)")
+                seen[key] = i
+            if c.is_beacon:
+                _check_beacon(c, i, prev, max_beacon_exp)
+        except ContributionError as exc:
+            pending = pending or exc
         _add_contribution(batch, c, i, prev)
         prevs.append(prev)
         prev = _Prev(c.tau_g1, c.tau_g2, c.alpha_g1, c.beta_g1, c.beta_g2, c.next_challenge)
+    first_bad(batch, pending, lambda i: contribs[i - 1].name, phase=1)
     n = len(contribs)
     last = contribs[-1]
     _check_accumulator(ptau, last, n, prevs[-1])
-    _add_powers(batch, ptau, n)
-    if not batch.check():
-        index, check, msg = batch.first_failure() or (n, "powers", "the batch check failed")
-        raise _fail(contribs[index - 1], index, check, msg)
+    powers = PairingBatch()
+    _add_powers(powers, ptau, n)
+    first_bad(powers, None, lambda i: last.name, phase=1)
     _check_hashes(ptau, last, n, prevs[-1])
     if ptau.lagrange is not None:
         _check_lagrange(ptau)

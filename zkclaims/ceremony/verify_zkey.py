@@ -24,7 +24,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from zkclaims.ceremony.batch import PairingBatch, msm_g1, msm_g2, random_coefficients
+from zkclaims.ceremony.batch import (
+    PairingBatch,
+    first_bad,
+    msm_g1,
+    msm_g2,
+    random_coefficients,
+)
 from zkclaims.ceremony.circuit import CircuitShape, compose, fold
 from zkclaims.ceremony.errors import ContributionError
 from zkclaims.ceremony.keys import scalar
@@ -60,34 +66,21 @@ def _fail(index: int | None, c: ZkeyContribution | None, check: str, msg: str
     return ContributionError(index, c.name if c else None, check, msg, phase=2)
 
 
-def _check_contributions(z: Zkey, batch: PairingBatch, max_exp: int) -> None:
+def _check_contributions(z: Zkey, batch: PairingBatch, max_exp: int
+                         ) -> ContributionError | None:
+    """Add each contribution's pairing equations to ``batch``; return the first failure of a
+    direct check (reused randomness, transcript, beacon), if any."""
     import hashlib
 
     acc = hashlib.blake2b(z.cs_hash)
     cur_delta = G1.generator()
     seen: dict[bytes, int] = {}
+    pending: ContributionError | None = None
     for i, c in enumerate(z.contributions, start=1):
-        key = bytes(c.key.g1_s.to_compressed_bytes())
-        if key in seen:
-            raise _fail(i, c, "reused_randomness", f"its random point g1_s is also used by "
-                        f"contribution #{seen[key]} (a reused seed)")
-        seen[key] = i
-        h = acc.copy()
-        h.update(to_u(G1, [c.key.g1_s, c.key.g1_sx]))
-        if h.digest() != c.transcript:
-            raise _fail(i, c, "transcript", "its transcript hash is not the hash of the circuit "
-                        "hash, the earlier contributions and its key")
-        if c.is_beacon:
-            assert c.beacon_hash is not None and c.num_iterations_exp is not None
-            if c.num_iterations_exp > max_exp:
-                raise _fail(i, c, "beacon", f"2^{c.num_iterations_exp} iterations exceed this "
-                            f"verifier's limit 2^{max_exp}")
-            rng = beacon_rng(c.beacon_hash, c.num_iterations_exp)
-            d = fr_from_rng(rng)
-            g1_s = g1_from_rng(rng)
-            if g1_s != c.key.g1_s or g1_s * scalar(d) != c.key.g1_sx:
-                raise _fail(i, c, "beacon", "its key is not the one the beacon value "
-                            f"{c.beacon_hash.hex()} derives")
+        try:
+            _direct_checks(c, i, acc, seen, max_exp)
+        except ContributionError as exc:
+            pending = pending or exc
         g2_sp = hash_to_g2(c.transcript)
         batch.same_ratio(c.key.g1_s, c.key.g1_sx, g2_sp, c.key.g2_spx,
                          (i, "pok_delta", "the proof of knowledge of delta does not verify"))
@@ -96,12 +89,47 @@ def _check_contributions(z: Zkey, batch: PairingBatch, max_exp: int) -> None:
                           "proven secret"))
         acc.update(c.pubkey_u())
         cur_delta = c.delta_after
+    return pending
+
+
+def _direct_checks(c: ZkeyContribution, i: int, acc: Any, seen: dict[bytes, int],
+                   max_exp: int) -> None:
+    key = bytes(c.key.g1_s.to_compressed_bytes())
+    if key in seen:
+        raise _fail(i, c, "reused_randomness", f"its random point g1_s is also used by "
+                    f"contribution #{seen[key]} (a reused seed)")
+    seen[key] = i
+    h = acc.copy()
+    h.update(to_u(G1, [c.key.g1_s, c.key.g1_sx]))
+    if h.digest() != c.transcript:
+        raise _fail(i, c, "transcript", "its transcript hash is not the hash of the circuit "
+                    "hash, the earlier contributions and its key")
+    if c.is_beacon:
+        assert c.beacon_hash is not None and c.num_iterations_exp is not None
+        if c.num_iterations_exp > max_exp:
+            raise _fail(i, c, "beacon", f"2^{c.num_iterations_exp} iterations exceed this "
+                        f"verifier's limit 2^{max_exp}")
+        rng = beacon_rng(c.beacon_hash, c.num_iterations_exp)
+        d = fr_from_rng(rng)
+        g1_s = g1_from_rng(rng)
+        if g1_s != c.key.g1_s or g1_s * scalar(d) != c.key.g1_sx:
+            raise _fail(i, c, "beacon", "its key is not the one the beacon value "
+                        f"{c.beacon_hash.hex()} derives")
+
+
+def _check_keys(z: Zkey, ptau: Ptau, last: ZkeyContribution) -> ContributionError | None:
+    expect = (("alpha G1", z.alpha_g1, ptau.alpha_tau_g1[0]),
+              ("beta G1", z.beta_g1, ptau.beta_tau_g1[0]), ("beta G2", z.beta_g2, ptau.beta_g2),
+              ("gamma G2", z.gamma_g2, G2.generator()), ("delta G1", z.delta_g1, last.delta_after))
+    for name, got, want in expect:
+        if got != want:
+            return _fail(None, None, "keys", f"{name} is not "
+                         f"{'the last contribution' if name == 'delta G1' else 'phase 1'}'s")
+    return None
 
 
 def _check_queries(z: Zkey, shape: CircuitShape, pts: dict[str, Any]) -> None:
     """Coefficients, A, B1, B2 and IC against the R1CS and the Lagrange points."""
-    if z.coefficients != shape.coefficients():
-        raise _fail(None, None, "queries", "the coefficient section is not the R1CS's")
     n, cols, n_pub = shape.domain_size, shape.columns, shape.n_public
     w_a = random_coefficients(shape.n_vars)
     w_b = random_coefficients(shape.n_vars)
@@ -165,24 +193,18 @@ def verify_zkey(z: Zkey, shape: CircuitShape, ptau: Ptau, *,
                     "can forge proofs with this key")
     progress("verify phase 2", 0, 4)
     batch = PairingBatch()
-    _check_contributions(z, batch, max_beacon_exp)
+    pending = _check_contributions(z, batch, max_beacon_exp)
     last = z.contributions[-1]
-    n = len(z.contributions)
     batch.same_ratio(G1.generator(), z.delta_g1, G2.generator(), z.delta_g2,
                      (None, "keys", "delta G2 is not delta G1's"))
     pts = phase1_points(ptau, shape.power)
     _add_l_h(z, shape, pts, batch)
     progress("verify phase 2", 1, 4)
-    if not batch.check():
-        index, check, msg = batch.first_failure() or (None, "keys", "the batch check failed")
-        raise _fail(index, z.contributions[index - 1] if index else None, check, msg)
-    expect = (("alpha G1", z.alpha_g1, ptau.alpha_tau_g1[0]),
-              ("beta G1", z.beta_g1, ptau.beta_tau_g1[0]), ("beta G2", z.beta_g2, ptau.beta_g2),
-              ("gamma G2", z.gamma_g2, G2.generator()), ("delta G1", z.delta_g1, last.delta_after))
-    for name, got, want in expect:
-        if got != want:
-            raise _fail(None, None, "keys", f"{name} is not "
-                        f"{'the last contribution' if name == 'delta G1' else 'phase 1'}'s")
+    if pending is None:
+        pending = _check_keys(z, ptau, last)
+    if pending is None and z.coefficients != shape.coefficients():
+        pending = _fail(None, None, "queries", "the coefficient section is not the R1CS's")
+    first_bad(batch, pending, lambda i: z.contributions[i - 1].name, phase=2)
     _check_queries(z, shape, pts)
     progress("verify phase 2", 2, 4)
     l_init = compose(initial_l_columns(shape, pts, shape.n_public + 1, shape.n_vars))
@@ -191,7 +213,6 @@ def verify_zkey(z: Zkey, shape: CircuitShape, ptau: Ptau, *,
         raise _fail(None, None, "circuit", "the circuit hash is not the hash of the initial key "
                     "this R1CS and phase 1 give")
     progress("verify phase 2", 4, 4)
-    del n
     infos = tuple(
         ContributionInfo(i, c.name, c.contribution_hash().hex(), c.is_beacon,
                          c.beacon_hash.hex() if c.beacon_hash else None, c.num_iterations_exp)
