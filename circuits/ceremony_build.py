@@ -56,12 +56,12 @@ def ceremony_dir() -> Path:
 
 
 def phase1_file(power: int = PHASE1_POWER) -> Path:
-    """The committed phase-1 file."""
+    """Return the committed phase-1 file."""
     return ceremony_dir() / "phase1" / f"pot{power}.ptau"
 
 
 def zkey_file(name: str) -> Path:
-    """The committed final ``.zkey`` of statement ``name``."""
+    """Return the committed final ``.zkey`` of statement ``name``."""
     return ceremony_dir() / name / f"{name}.zkey"
 
 
@@ -76,8 +76,11 @@ def _cli(args: list[str]) -> dict:
 
 
 def _beacon_value(hashes: list[str]) -> str:
-    """The build's beacon value: SHA-256 of the contribution hashes (public, but known to the
-    last contributor in advance; a real ceremony announces a future random value instead)."""
+    """Return the build's beacon value: SHA-256 of the contribution hashes.
+
+    It is public, but known to the last contributor in advance; a real ceremony announces a
+    future random value instead (a drand round, a block hash).
+    """
     return hashlib.sha256("".join(hashes).encode()).hexdigest()
 
 
@@ -252,13 +255,14 @@ class ShippedCheck:
     message: str
 
 
-def verify_shipped(log: Log = print) -> list[ShippedCheck]:
+def verify_shipped(log: Log = print, root: Path | None = None) -> list[ShippedCheck]:
     """Replay every committed transcript; check that the shipped keys are its output.
 
     For each statement: ``circuit.json`` says ``mpc`` and its ``transcript_sha256`` is the
     digest of the committed files; phase 1 verifies (once), phase 2 verifies against the
     R1CS compiled now; the proving and verifying keys exported from the ``.zkey`` equal the
-    shipped ones byte for byte.
+    shipped ones byte for byte (checked first: it is fast). ``root`` is the ``circuits``
+    folder (default: the package's).
     """
     from zkclaims.ceremony import (
         ContributionError,
@@ -272,10 +276,11 @@ def verify_shipped(log: Log = print) -> list[ShippedCheck]:
     )
     from zkclaims.groth16 import ProvingKey, VerifyingKey
 
+    base = root or package_dir()
     results: list[ShippedCheck] = []
     verified_ptau: dict[Path, object] = {}
     for name in STATEMENTS:
-        art = package_dir() / "artifacts" / name
+        art = base / "artifacts" / name
         try:
             info = json.loads((art / "circuit.json").read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
@@ -286,23 +291,15 @@ def verify_shipped(log: Log = print) -> list[ShippedCheck]:
                                         "multi-party ceremony"))
             continue
         paths = info.get("transcript") or {}
-        ptau_path = package_dir() / str(paths.get("phase1", ""))
-        zkey_path = package_dir() / str(paths.get("phase2", ""))
+        ptau_path = base / str(paths.get("phase1", ""))
+        zkey_path = base / str(paths.get("phase2", ""))
         try:
             digest = transcript_digest(ptau_path.read_bytes(), zkey_path.read_bytes())
             if digest != info.get("transcript_sha256"):
                 raise ValueError(f"transcript digest {digest} differs from circuit.json's "
                                  f"{info.get('transcript_sha256')}")
-            ptau = verified_ptau.get(ptau_path)
-            if ptau is None:
-                log(f"phase 1: verifying {ptau_path.name}...")
-                ptau = load_ptau(ptau_path)
-                verify_ptau(ptau)
-                verified_ptau[ptau_path] = ptau
-            log(f"{name}: verifying phase 2...")
             shape = load_circuit(STATEMENTS[name]().compile())
             z = load_zkey(zkey_path)
-            report = verify_zkey(z, shape, ptau)
             pk, vk = export_keys(z, shape.circuit_id)
             shipped_pk = ProvingKey.from_bytes((art / "proving_key.bin").read_bytes())
             shipped_vk = VerifyingKey.from_json((art / "verifying_key.json").read_text("utf-8"))
@@ -310,8 +307,18 @@ def verify_shipped(log: Log = print) -> list[ShippedCheck]:
                 raise ValueError("proving_key.bin is not the transcript's key")
             if vk.to_bytes() != shipped_vk.to_bytes():
                 raise ValueError("verifying_key.json is not the transcript's key")
-            if len(report.contributions) != info.get("contributions"):
+            if len(z.contributions) != info.get("contributions"):
                 raise ValueError("circuit.json's number of contributions is wrong")
+            ptau = verified_ptau.get(ptau_path)
+            if ptau is None:
+                log(f"phase 1: verifying {ptau_path.name}...")
+                ptau = load_ptau(ptau_path)
+                verify_ptau(ptau)
+                verified_ptau[ptau_path] = ptau
+            if len(ptau.contributions) != info.get("phase1_contributions"):
+                raise ValueError("circuit.json's number of phase-1 contributions is wrong")
+            log(f"{name}: verifying phase 2...")
+            report = verify_zkey(z, shape, ptau)
         except (ContributionError, ValueError, OSError) as exc:
             results.append(ShippedCheck(name, False, str(exc)))
             continue

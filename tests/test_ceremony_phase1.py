@@ -243,7 +243,8 @@ def test_g2_point_outside_the_subgroup_is_refused(good):
 
     x = (1, 0)
     while True:  # a twist point, not in G2 (the cofactor is not cleared)
-        rhs = ((x[0] ** 3 - 3 * x[0] * x[1] ** 2 + 4) % Q, (3 * x[0] ** 2 * x[1] - x[1] ** 3 + 4) % Q)
+        a, b = x
+        rhs = ((a**3 - 3 * a * b**2 + 4) % Q, (3 * a**2 * b - b**3 + 4) % Q)
         y = fq2_sqrt(rhs)
         if y is not None:
             break

@@ -181,9 +181,12 @@ class EvaluationDomain:
         return ((a * self.size_inv) % R * ipows % R).tolist()
 
     def odd_coset_ntt(self, coeffs: Sequence[int]) -> list[int]:
-        """Return ``[p(w * omega^i)]`` with ``w = omega_2n``, a principal ``2 * size``-th root
-        of unity: the evaluations at the odd points of the doubled domain, where ``Z = -2``
-        (snarkjs's prover evaluates ``A B - C`` there)."""
+        """Return ``[p(w * omega^i)]`` with ``w = omega_2n``.
+
+        ``omega_2n`` is a principal ``2 * size``-th root of unity: these are the evaluations at
+        the odd points of the doubled domain, where ``Z = -2`` (snarkjs's prover evaluates
+        ``A B - C`` there).
+        """
         if self._odd_pows is None:
             w = pow(ROOT_OF_UNITY, 1 << (TWO_ADICITY - self.log_size - 1), R)
             self._odd_pows = self._powers(w, self.size)

@@ -99,7 +99,7 @@ class PairingBatch:
         return bool(_ark.GT.pairing_check([eq.a, -eq.c], [eq.b, eq.d]))
 
     def first_failure(self) -> Any:
-        """The label of the first false equation (checked one by one), or None."""
+        """Return the label of the first false equation (checked one by one), or None."""
         for eq in self._eqs:
             if not self._one(eq):
                 return eq.label
@@ -107,9 +107,12 @@ class PairingBatch:
 
 
 def first_bad(batch: PairingBatch, pending: Any, name_of: Any, phase: int) -> None:
-    """Raise the earliest failure: of the batch's equations (labelled ``(index, check,
-    message)``) or ``pending`` (a ``ContributionError`` of a direct check), by contribution
-    index; at equal index the direct check (it ran first)."""
+    """Raise the earliest failure, by contribution index.
+
+    The candidates are the batch's equations (labelled ``(index, check, message)``) and
+    ``pending`` (a ``ContributionError`` of a direct check); at equal index the direct check
+    wins (it ran first).
+    """
     from zkclaims.ceremony.errors import ContributionError
 
     if batch.check():

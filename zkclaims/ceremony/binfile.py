@@ -29,14 +29,14 @@ class BinFile:
     sections: dict[int, memoryview]
 
     def section(self, sid: int, name: str) -> memoryview:
-        """The content of section ``sid`` (``name`` is for messages); it must be present."""
+        """Return the content of section ``sid`` (``name`` is for messages); it must be present."""
         data = self.sections.get(sid)
         if data is None:
             raise MalformedInputError(f"{self.what}: section {sid} ({name}) is missing")
         return data
 
     def cursor(self, sid: int, name: str) -> Cursor:
-        """A :class:`Cursor` over section ``sid``."""
+        """Return a :class:`Cursor` over section ``sid``."""
         return Cursor(self.section(sid, name), f"{self.what}: section {sid} ({name})")
 
 
@@ -49,7 +49,7 @@ class Cursor:
         self.what = what
 
     def take(self, n: int) -> memoryview:
-        """The next ``n`` bytes."""
+        """Return the next ``n`` bytes."""
         if n < 0 or self.pos + n > len(self.data):
             raise MalformedInputError(
                 f"{self.what}: truncated (needs {n} bytes at offset {self.pos}, "
@@ -60,15 +60,15 @@ class Cursor:
         return out
 
     def u8(self) -> int:
-        """An unsigned byte."""
+        """Return an unsigned byte."""
         return self.take(1)[0]
 
     def u32(self) -> int:
-        """An unsigned 32-bit little-endian integer."""
+        """Return an unsigned 32-bit little-endian integer."""
         return struct.unpack("<I", self.take(4))[0]
 
     def u64(self) -> int:
-        """An unsigned 64-bit little-endian integer."""
+        """Return an unsigned 64-bit little-endian integer."""
         return struct.unpack("<Q", self.take(8))[0]
 
     def remaining(self) -> int:
@@ -144,7 +144,7 @@ def section_bytes(sid: int, content: bytes) -> bytes:
 def write_binfile(
     magic: bytes, version: int, sections: Iterable[tuple[int, bytes]]
 ) -> bytes:
-    """The bytes of a container holding ``sections`` (in the given order)."""
+    """Return the bytes of a container holding ``sections`` (in the given order)."""
     secs = list(sections)
     body = b"".join(section_bytes(sid, content) for sid, content in secs)
     return magic + struct.pack("<II", version, len(secs)) + body

@@ -26,8 +26,14 @@ from typing import Any
 
 from zkclaims.ceremony.batch import msm_g1, msm_g2
 from zkclaims.ceremony.keys import scalar
-from zkclaims.circuit.iden3 import _read_fe, _read_prime, _Reader, _sections, r1cs_from_bytes, \
-    r1cs_to_bytes
+from zkclaims.circuit.iden3 import (
+    _read_fe,
+    _read_prime,
+    _Reader,
+    _sections,
+    r1cs_from_bytes,
+    r1cs_to_bytes,
+)
 from zkclaims.circuit.r1cs import R1CS
 from zkclaims.errors import MalformedInputError
 from zkclaims.field import R
@@ -152,8 +158,11 @@ def compose(columns: Sequence[Sequence[tuple[Sequence[Any], int, int]]], g2: boo
 
 
 def fold(columns: Sequence[Sequence[Term]], weights: Sequence[int], size: int) -> list[int]:
-    """``f[i] = sum_v weights[v] * coef(v, i)``: the Lagrange-side coefficients of
-    ``sum_v weights[v] * out[v]`` (one random combination of many outputs)."""
+    """Return ``f[i] = sum_v weights[v] * coef(v, i)``.
+
+    These are the Lagrange-side coefficients of ``sum_v weights[v] * out[v]`` (one random
+    combination of many outputs).
+    """
     f = [0] * size
     for w, col in zip(weights, columns, strict=True):
         if w:
@@ -163,5 +172,5 @@ def fold(columns: Sequence[Sequence[Term]], weights: Sequence[int], size: int) -
 
 
 def u32be(n: int) -> bytes:
-    """A big-endian u32 (the counts the circuit hash covers)."""
+    """Return a big-endian u32 (the counts the circuit hash covers)."""
     return struct.pack(">I", n)

@@ -24,7 +24,7 @@ def _c(points: list[Any]) -> tuple[bytes, ...]:
 
 def export_keys(z: Zkey, circuit_id: str, setup: str = SETUP_CEREMONY
                 ) -> tuple[ProvingKey, VerifyingKey]:
-    """The proving and verifying keys of ``z``, labelled with ``circuit_id``."""
+    """Return the proving and verifying keys of ``z``, labelled with ``circuit_id``."""
     if not z.contributions:
         raise MalformedInputError("zkey: no phase-2 contribution (delta = 1): not exportable")
     vk = VerifyingKey(

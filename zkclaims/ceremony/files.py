@@ -20,8 +20,11 @@ MAX_FILE_BYTES = 1 << 31  #: larger files are refused before they are read
 
 
 def read_bytes(path: str | Path, what: str) -> bytes:
-    """The content of ``path``; a missing, unreadable or oversized file raises
-    :class:`~zkclaims.errors.InputFileError` naming ``what`` and the path."""
+    """Return the content of ``path``.
+
+    A missing, unreadable or oversized file raises :class:`~zkclaims.errors.InputFileError`
+    naming ``what`` and the path.
+    """
     p = Path(path)
     try:
         size = p.stat().st_size
@@ -44,9 +47,11 @@ def load_zkey(path: str | Path) -> Zkey:
 
 
 def write_atomic(path: str | Path, data: bytes, *, overwrite: bool = False) -> None:
-    """Write ``data`` to ``path`` through a temporary file renamed into place: a reader never
-    sees half a file and a failure leaves nothing behind. An existing ``path`` is kept unless
-    ``overwrite``."""
+    """Write ``data`` to ``path`` through a temporary file renamed into place.
+
+    A reader never sees half a file and a failure leaves nothing behind. An existing ``path``
+    is kept unless ``overwrite``.
+    """
     p = Path(path)
     if p.exists() and not overwrite:
         raise InputFileError("output", str(p), "already exists (choose another name, or pass "
@@ -71,7 +76,7 @@ def write_atomic(path: str | Path, data: bytes, *, overwrite: bool = False) -> N
 
 
 def transcript_digest(ptau_file: bytes, zkey_file: bytes) -> str:
-    """The SHA-256 an insurer pins: of the tag, then the SHA-256 of each file, in hex lines.
+    r"""Return the SHA-256 an insurer pins: of the tag, then the SHA-256 of each file, in hex lines.
 
     ``sha256("zkclaims-mpc-transcript/v1\\nphase1 <sha256 of .ptau>\\nphase2 <sha256 of
     .zkey>\\n")`` — recomputable with ``sha256sum`` and ``printf``.

@@ -19,7 +19,10 @@ __all__ = [
     "g1_from_affine", "g2_from_affine", "g1_mul_int", "g2_mul_int",
 ]
 
-Q = 0x1A0111EA397FE69A4B1BA7B6434BACD764774B84F38512BF6730D2A0F6B0F6241EABFFFEB153FFFFB9FEFFFFFFFFAAAB
+Q = int(
+    "1a0111ea397fe69a4b1ba7b6434bacd764774b84f38512bf6730d2a0f6b0f6241eabfffeb153ffffb9feffffffffaaab",
+    16,
+)
 FQ_BITS = Q.bit_length()  #: 381
 FQ_BYTES = 48
 MONT_FQ = (1 << 384) % Q  #: Montgomery factor R = 2^384 mod q
@@ -35,13 +38,13 @@ _INV2 = pow(2, -1, Q)
 
 
 def fq_sqrt(a: int) -> int | None:
-    """A square root of ``a`` in Fq, or None when ``a`` is not a square."""
+    """Return a square root of ``a`` in Fq, or None when ``a`` is not a square."""
     y = pow(a, _SQRT_EXP, Q)
     return y if y * y % Q == a % Q else None
 
 
 def fq2_sqrt(a: tuple[int, int]) -> tuple[int, int] | None:
-    """A square root of ``a0 + a1 u`` in Fq2, or None (the "complex method", q = 3 mod 4)."""
+    """Return a square root of ``a0 + a1 u`` in Fq2, or None (the "complex method", q = 3 mod 4)."""
     a0, a1 = a[0] % Q, a[1] % Q
     if a1 == 0:
         r = fq_sqrt(a0)
@@ -67,12 +70,12 @@ def fq2_neg(a: tuple[int, int]) -> tuple[int, int]:
 
 
 def fq_is_negative(a: int) -> bool:
-    """ffjavascript's sign of an Fq element: ``a > (q - 1) / 2``."""
+    """Ffjavascript's sign of an Fq element: ``a > (q - 1) / 2``."""
     return a % Q > _HALF
 
 
 def fq2_is_negative(a: tuple[int, int]) -> bool:
-    """ffjavascript's sign of an Fq2 element: that of ``a1``, or of ``a0`` when ``a1 = 0``."""
+    """Ffjavascript's sign of an Fq2 element: that of ``a1``, or of ``a0`` when ``a1 = 0``."""
     return fq_is_negative(a[1]) if a[1] % Q else fq_is_negative(a[0])
 
 
@@ -81,12 +84,12 @@ def _le(x: int) -> bytes:
 
 
 def g1_from_affine(x: int, y: int) -> Any:
-    """An arkworks G1 point from affine coordinates (on-curve checked, subgroup NOT checked)."""
+    """Return an arkworks G1 point from affine coordinates (on-curve checked, not subgroup)."""
     return _ark.G1Point.from_xy_bytes_unchecked_le(_le(x) + _le(y))
 
 
 def g2_from_affine(x: tuple[int, int], y: tuple[int, int]) -> Any:
-    """An arkworks G2 point from affine coordinates (on-curve checked, subgroup NOT checked)."""
+    """Return an arkworks G2 point from affine coordinates (on-curve checked, not subgroup)."""
     return _ark.G2Point.from_xy_bytes_unchecked_le(_le(x[0]) + _le(x[1]) + _le(y[0]) + _le(y[1]))
 
 

@@ -36,7 +36,7 @@ PTAU_KEY_NAMES = ("tau", "alpha", "beta")  #: personalisation bytes 0, 1, 2
 
 
 def scalar(k: int) -> Any:
-    """A native scalar from an int (reduced mod r)."""
+    """Return a native scalar from an int (reduced mod r)."""
     return _ark.Scalar.from_le_bytes((k % R).to_bytes(32, "little"))
 
 
@@ -62,20 +62,20 @@ class PtauKey:
         return self.tau, self.alpha, self.beta
 
     def g1_points(self) -> list[Any]:
-        """The six G1 points in file order: tau, alpha, beta ``g1_s, g1_sx``."""
+        """Return the six G1 points in file order: tau, alpha, beta ``g1_s, g1_sx``."""
         return [p for part in self.parts() for p in (part.g1_s, part.g1_sx)]
 
     def g2_points(self) -> list[Any]:
-        """The three G2 points in file order: tau, alpha, beta ``g2_spx``."""
+        """Return the three G2 points in file order: tau, alpha, beta ``g2_spx``."""
         return [part.g2_spx for part in self.parts()]
 
     def to_u(self) -> bytes:
-        """The uncompressed form the response hash covers (six G1, then three G2)."""
+        """Return the uncompressed form the response hash covers (six G1, then three G2)."""
         return to_u(G1, self.g1_points()) + to_u(G2, self.g2_points())
 
 
 def ptau_g2_sp(personalization: int, challenge: bytes, g1_s: Any, g1_sx: Any) -> Any:
-    """snarkjs's ``getG2sp``: the G2 point a phase-1 proof of knowledge is checked against."""
+    """Snarkjs's ``getG2sp``: the G2 point a phase-1 proof of knowledge is checked against."""
     h = hashlib.blake2b(bytes([personalization]) + bytes(challenge) + to_u(G1, [g1_s, g1_sx]))
     return hash_to_g2(h.digest())
 
@@ -105,8 +105,11 @@ class DeltaKey:
 
 
 def create_delta_key(transcript_so_far: Any, rng: ChaCha) -> tuple[DeltaKey, int]:
-    """Draw the secret ``d`` and ``g1_s`` from ``rng``; ``transcript_so_far`` is the running
-    BLAKE2b hasher (circuit hash and earlier contributions), copied, not modified."""
+    """Draw the secret ``d`` and ``g1_s`` from ``rng``; return the public key and ``d``.
+
+    ``transcript_so_far`` is the running BLAKE2b hasher (circuit hash and earlier
+    contributions); it is copied, not modified.
+    """
     d = fr_from_rng(rng)
     g1_s = g1_from_rng(rng)
     ds = scalar(d)

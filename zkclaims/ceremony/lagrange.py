@@ -29,7 +29,7 @@ __all__ = ["prepare_phase2", "ifft_points"]
 
 
 def ifft_points(points: Sequence[Any], group: Group) -> list[Any]:
-    """The inverse FFT of ``points`` (a power-of-two count) over the snarkjs domain."""
+    """Return the inverse FFT of ``points`` (a power-of-two count) over the snarkjs domain."""
     n = len(points)
     if n & (n - 1) or n == 0:
         raise ValueError(f"ifft_points: {n} is not a power of two")

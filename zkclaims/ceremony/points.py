@@ -23,6 +23,7 @@ from typing import Any
 import py_arkworks_bls12381 as _ark
 
 from zkclaims.ceremony.fq import FQ_BYTES, MONT_FQ, MONT_FQ_INV, Q, fq2_is_negative, fq_is_negative
+from zkclaims.ceremony.subgroup import first_outside
 from zkclaims.errors import MalformedInputError
 
 __all__ = [
@@ -45,11 +46,11 @@ class Group:
         self.zero_lem = bytes(self.size)
 
     def identity(self) -> Any:
-        """The identity point."""
+        """Return the identity point."""
         return self.cls.identity()
 
     def generator(self) -> Any:
-        """The standard generator."""
+        """Return the standard generator."""
         return self.cls()
 
     def decode(self, data: bytes | memoryview, field: str, *, subgroup: bool = True) -> Any:
@@ -57,7 +58,7 @@ class Group:
         return decode_points(self, data, 1, field, subgroup=subgroup)[0]
 
     def encode(self, point: Any) -> bytes:
-        """The LEM encoding of one point."""
+        """Return the LEM encoding of one point."""
         return encode_points(self, [point])
 
     def __repr__(self) -> str:
@@ -69,18 +70,20 @@ G2 = Group("G2", 2, _ark.G2Point)
 
 
 def g1_generator() -> Any:
-    """The standard generator of G1."""
+    """Return the standard generator of G1."""
     return _ark.G1Point()
 
 
 def g2_generator() -> Any:
-    """The standard generator of G2."""
+    """Return the standard generator of G2."""
     return _ark.G2Point()
 
 
 def _lem_to_std_le(group: Group, data: bytes, field: str) -> bytes | None:
-    """Standard-form little-endian ``x || y`` (arkworks' xy form) of one LEM point, or None
-    for the identity; refuses non-canonical coordinates."""
+    """Return the standard-form ``x || y`` (arkworks' xy form) of one LEM point.
+
+    None for the identity; non-canonical coordinates are refused.
+    """
     out = []
     for k in range(2 * group.degree):
         m = int.from_bytes(data[k * FQ_BYTES : (k + 1) * FQ_BYTES], "little")
@@ -120,9 +123,11 @@ def decode_points(
     from_xy = group.cls.from_xy_bytes_unchecked_le
     zero = group.cls.identity()
     out = []
+    stds: list[bytes | None] = []
     for i in range(count):
         where = f"{field}[{i}]" if count > 1 else field
         std = _lem_to_std_le(group, data[i * size : (i + 1) * size], where)
+        stds.append(std)
         if std is None:
             if not allow_identity:
                 raise MalformedInputError(f"{where}: the identity is not allowed here")
@@ -136,7 +141,12 @@ def decode_points(
                 f"{' y^2 = x^3 + 4' if group is G1 else ' twist y^2 = x^3 + 4(1 + u)'}"
             ) from None
     if subgroup:
-        check_subgroup(group, out, field)
+        bad = first_outside(group.name, out, stds)
+        if bad is not None:
+            where = f"{field}[{bad}]" if count > 1 else field
+            raise MalformedInputError(
+                f"{where}: a point of the {group.name} curve outside the order-r subgroup"
+            )
     return out
 
 
@@ -157,7 +167,7 @@ def check_subgroup(group: Group, points: Sequence[Any], field: str) -> None:
 
 
 def encode_points(group: Group, points: Iterable[Any]) -> bytes:
-    """The LEM encoding of ``points``, concatenated."""
+    """Return the LEM encoding of ``points``, concatenated."""
     parts = []
     fb = FQ_BYTES
     for p in points:
@@ -169,7 +179,7 @@ def encode_points(group: Group, points: Iterable[Any]) -> bytes:
 
 
 def to_u(group: Group, points: Iterable[Any]) -> bytes:
-    """The U (uncompressed, big-endian) encoding of ``points``, concatenated."""
+    """Return the U (uncompressed, big-endian) encoding of ``points``, concatenated."""
     half = group.size // 2
     parts = []
     for p in points:
@@ -180,7 +190,7 @@ def to_u(group: Group, points: Iterable[Any]) -> bytes:
 
 
 def to_c(group: Group, points: Iterable[Any]) -> bytes:
-    """ffjavascript's compressed encoding of ``points``, concatenated."""
+    """Ffjavascript's compressed encoding of ``points``, concatenated."""
     half = group.size // 2
     fb = FQ_BYTES
     parts = []

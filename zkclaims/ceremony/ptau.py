@@ -31,6 +31,7 @@ from zkclaims.ceremony.fq import FQ_BYTES, Q
 from zkclaims.ceremony.keys import KeyPart, PtauKey, create_ptau_key, scalar
 from zkclaims.ceremony.points import G1, G2, Group, decode_points, encode_points, to_c, to_u
 from zkclaims.ceremony.rng import ChaCha, beacon_rng, entropy_rng
+from zkclaims.ceremony.subgroup import parallel_checks
 from zkclaims.errors import MalformedInputError
 from zkclaims.field import R
 
@@ -81,8 +82,10 @@ class PtauContribution:
         return self.kind == KIND_BEACON
 
     def response_hash(self) -> bytes:
-        """``BLAKE2b(previous challenge || new points (compressed) || public key)``, resumed
-        from the saved state: the hash a contributor publishes."""
+        """Return the hash a contributor publishes, resumed from the saved state.
+
+        ``BLAKE2b(previous challenge || new points (compressed) || public key)``.
+        """
         h = Blake2b.from_partial(self.partial_hash)
         h.update(self.key.to_u())
         return h.digest()
@@ -99,7 +102,7 @@ class Lagrange:
 
     @staticmethod
     def level(points: Sequence[Any], p: int) -> Sequence[Any]:
-        """The ``2^p`` points of level ``p``."""
+        """Return the ``2^p`` points of level ``p``."""
         return points[(1 << p) - 1 : (1 << (p + 1)) - 1]
 
 
@@ -136,13 +139,13 @@ class Ptau:
 
 
 def counts(power: int) -> dict[str, int]:
-    """Number of points of sections 2–5 for ``2^power``."""
+    """Return the number of points of sections 2–5 for ``2^power``."""
     n = 1 << power
     return {"tauG1": 2 * n - 1, "tauG2": n, "alphaTauG1": n, "betaTauG1": n}
 
 
 def first_challenge(power: int) -> bytes:
-    """snarkjs's first challenge: BLAKE2b of the empty hash and the blank accumulator."""
+    """Snarkjs's first challenge: BLAKE2b of the empty hash and the blank accumulator."""
     n = 1 << power
     g1_u = to_u(G1, [G1.generator()])
     g2_u = to_u(G2, [G2.generator()])
@@ -270,6 +273,12 @@ def _read_contributions(bf: BinFile) -> tuple[PtauContribution, ...]:
 
 
 def read_ptau(data: bytes, what: str = "ptau") -> Ptau:
+    """See :func:`_read_ptau` (large point lists are subgroup-checked on worker processes)."""
+    with parallel_checks():
+        return _read_ptau(data, what)
+
+
+def _read_ptau(data: bytes, what: str = "ptau") -> Ptau:
     """Parse and check a ``.ptau`` file (every point canonical, on curve, in the subgroup).
 
     Raises :class:`MalformedInputError` naming the file, the section and the point.
@@ -313,7 +322,7 @@ def _params(c: PtauContribution) -> bytes:
 
 
 def params_bytes(name: str | None, kind: int, exp: int | None, beacon: bytes | None) -> bytes:
-    """The parameter block of a contribution record (ptau and zkey share it)."""
+    """Return the parameter block of a contribution record (ptau and zkey share it)."""
     out = bytearray()
     if name:
         raw = name[:_NAME_MAX_CHARS].encode("utf-8")
@@ -325,7 +334,7 @@ def params_bytes(name: str | None, kind: int, exp: int | None, beacon: bytes | N
 
 
 def ptau_bytes(ptau: Ptau) -> bytes:
-    """The ``.ptau`` file of ``ptau`` (with sections 12–15 when it is prepared)."""
+    """Return the ``.ptau`` file of ``ptau`` (with sections 12–15 when it is prepared)."""
     header = struct.pack("<I", FQ_BYTES) + Q.to_bytes(FQ_BYTES, "little")
     header += struct.pack("<II", ptau.power, ptau.power)
     recs = bytearray(struct.pack("<I", len(ptau.contributions)))
@@ -357,7 +366,7 @@ def ptau_bytes(ptau: Ptau) -> bytes:
 
 
 def new_ptau(power: int) -> Ptau:
-    """A blank accumulator for ``2^power`` (every point a generator; no contribution)."""
+    """Return a blank accumulator for ``2^power`` (every point a generator; no contribution)."""
     if isinstance(power, bool) or not isinstance(power, int) or not 1 <= power <= MAX_POWER:
         raise MalformedInputError(f"power: expected an integer in 1..{MAX_POWER}, got {power!r}")
     c = counts(power)
@@ -423,7 +432,7 @@ def contribute_ptau(
     ptau: Ptau, name: str | None = None, entropy: str | bytes | None = None,
     progress: Progress = _no_progress,
 ) -> tuple[Ptau, bytes]:
-    """A new contribution with fresh secrets (``secrets`` + optional ``entropy``).
+    """Return a new contribution with fresh secrets (``secrets`` + optional ``entropy``).
 
     Returns the new accumulator (without phase-2 sections: prepare it again) and the
     contribution's response hash, which the contributor publishes.
@@ -435,7 +444,7 @@ def beacon_ptau(
     ptau: Ptau, beacon_hash: bytes, num_iterations_exp: int, name: str | None = None,
     progress: Progress = _no_progress,
 ) -> tuple[Ptau, bytes]:
-    """A beacon contribution: secrets derived from a public value by iterated SHA-256."""
+    """Return a beacon contribution: secrets derived from a public value by iterated SHA-256."""
     rng = beacon_rng(beacon_hash, num_iterations_exp)
     return _contribute(ptau, rng, KIND_BEACON, name, num_iterations_exp, bytes(beacon_hash),
                        progress)

@@ -28,6 +28,7 @@ from zkclaims.ceremony.fq import (
     FQ_BITS,
     G1_COFACTOR,
     G2_COFACTOR,
+    MONT_FQ_INV,
     Q,
     fq2_is_negative,
     fq2_neg,
@@ -38,7 +39,6 @@ from zkclaims.ceremony.fq import (
     g1_mul_int,
     g2_from_affine,
     g2_mul_int,
-    MONT_FQ_INV,
 )
 from zkclaims.errors import MalformedInputError
 from zkclaims.field import R
@@ -119,7 +119,7 @@ class ChaCha:
 
 
 def seed_from_hash(digest: bytes) -> list[int]:
-    """The 8 big-endian words of the first 32 bytes of ``digest`` (snarkjs's seeding)."""
+    """Return the 8 big-endian words of the first 32 bytes of ``digest`` (snarkjs's seeding)."""
     if len(digest) < 32:
         raise ValueError("seed: need at least 32 bytes")
     return list(struct.unpack(">8I", digest[:32]))
@@ -182,12 +182,12 @@ def _fq2_cube_plus_b(x: tuple[int, int]) -> tuple[int, int]:
 
 
 def hash_to_g2(digest: bytes) -> object:
-    """snarkjs's ``hashToG2``: ChaCha seeded by the first 32 bytes, then ``G2.fromRng``."""
+    """Snarkjs's ``hashToG2``: ChaCha seeded by the first 32 bytes, then ``G2.fromRng``."""
     return g2_from_rng(ChaCha(seed_from_hash(digest)))
 
 
 def beacon_rng(beacon_hash: bytes, num_iterations_exp: int) -> ChaCha:
-    """The generator of a beacon: SHA-256 iterated ``2^num_iterations_exp`` times.
+    """Return the generator of a beacon: SHA-256 iterated ``2^num_iterations_exp`` times.
 
     The beacon value must be 1..255 bytes and the exponent in [10, 63] (snarkjs's limits).
     """
@@ -211,7 +211,7 @@ def beacon_rng(beacon_hash: bytes, num_iterations_exp: int) -> ChaCha:
 
 
 def entropy_rng(entropy: str | bytes | None = None) -> ChaCha:
-    """A fresh generator: BLAKE2b-512 of 64 bytes from :mod:`secrets` and the user's entropy.
+    """Return a fresh generator: BLAKE2b-512 of 64 bytes from :mod:`secrets` and the user's entropy.
 
     The user's text adds to, never replaces, the system randomness (as ``snarkjs ... -e``).
     """

@@ -134,7 +134,7 @@ def _powers_sums(points: list[Any], msm: Any) -> tuple[Any, Any]:
 
 
 def _add_powers(batch: PairingBatch, ptau: Ptau, n: int) -> None:
-    """tau G2 (``ptau.tau_g2[1]``) relates consecutive points of every section."""
+    """Tau G2 (``ptau.tau_g2[1]``) relates consecutive points of every section."""
     tau_g2, tau_g1 = ptau.tau_g2[1], ptau.tau_g1[1]
     g1, g2 = G1.generator(), G2.generator()
     # Sections 2, 4, 5 (G1): sum r_i P_i paired with tau G2 equals sum r_i P_(i+1) with G2;
@@ -181,8 +181,11 @@ def _check_hashes(ptau: Ptau, last: PtauContribution, n: int, prev: _Prev) -> No
 
 
 def _check_lagrange(ptau: Ptau) -> None:
-    """Sections 12–15 against 2–5: random ``s`` on the Lagrange side, ``IFFT(s)`` on the
-    monomial side, every level of every section in one G1 and one G2 equality."""
+    """Check sections 12–15 against 2–5.
+
+    Random ``s`` on the Lagrange side, ``IFFT(s)`` on the monomial side, every level of every
+    section in one G1 and one G2 equality.
+    """
     lag = ptau.lagrange
     assert lag is not None
     k = ptau.power

@@ -36,7 +36,7 @@ from zkclaims.ceremony.errors import ContributionError
 from zkclaims.ceremony.keys import scalar
 from zkclaims.ceremony.points import G1, G2, to_u
 from zkclaims.ceremony.ptau import Progress, Ptau, _no_progress
-from zkclaims.ceremony.rng import fr_from_rng, g1_from_rng, beacon_rng, hash_to_g2
+from zkclaims.ceremony.rng import beacon_rng, fr_from_rng, g1_from_rng, hash_to_g2
 from zkclaims.ceremony.verify_ptau import MAX_VERIFY_BEACON_EXP, ContributionInfo
 from zkclaims.ceremony.zkey import (
     Zkey,
@@ -68,8 +68,10 @@ def _fail(index: int | None, c: ZkeyContribution | None, check: str, msg: str
 
 def _check_contributions(z: Zkey, batch: PairingBatch, max_exp: int
                          ) -> ContributionError | None:
-    """Add each contribution's pairing equations to ``batch``; return the first failure of a
-    direct check (reused randomness, transcript, beacon), if any."""
+    """Add each contribution's pairing equations to ``batch``.
+
+    Return the first failure of a direct check (reused randomness, transcript, beacon), if any.
+    """
     import hashlib
 
     acc = hashlib.blake2b(z.cs_hash)

@@ -41,6 +41,7 @@ from zkclaims.ceremony.ptau import (
     params_bytes,
 )
 from zkclaims.ceremony.rng import ChaCha, beacon_rng, entropy_rng
+from zkclaims.ceremony.subgroup import parallel_checks
 from zkclaims.circuit.r1cs import R1CS
 from zkclaims.errors import MalformedInputError
 from zkclaims.field import R
@@ -77,12 +78,12 @@ class ZkeyContribution:
         return self.kind == KIND_BEACON
 
     def pubkey_u(self) -> bytes:
-        """What the transcript and the contribution hash cover."""
+        """Return what the transcript and the contribution hash cover."""
         return (to_u(G1, [self.delta_after, self.key.g1_s, self.key.g1_sx])
                 + to_u(G2, [self.key.g2_spx]) + self.transcript)
 
     def contribution_hash(self) -> bytes:
-        """The hash a contributor publishes (as ``snarkjs zkey contribute`` prints it)."""
+        """Return the hash a contributor publishes (as ``snarkjs zkey contribute`` prints it)."""
         return hashlib.blake2b(self.pubkey_u()).digest()
 
 
@@ -204,6 +205,12 @@ def _contributions(bf: BinFile) -> tuple[bytes, tuple[ZkeyContribution, ...]]:
 
 
 def read_zkey(data: bytes, what: str = "zkey") -> Zkey:
+    """See :func:`_read_zkey` (large point lists are subgroup-checked on worker processes)."""
+    with parallel_checks():
+        return _read_zkey(data, what)
+
+
+def _read_zkey(data: bytes, what: str = "zkey") -> Zkey:
     """Parse and check a Groth16 ``.zkey`` over BLS12-381 (every point checked).
 
     Raises :class:`MalformedInputError` naming the file, the section and the point.
@@ -228,7 +235,7 @@ def read_zkey(data: bytes, what: str = "zkey") -> Zkey:
 
 
 def zkey_bytes(z: Zkey) -> bytes:
-    """The ``.zkey`` file of ``z`` (sections in id order, as ``snarkjs zkey contribute``)."""
+    """Return the ``.zkey`` file of ``z`` (sections in id order, as ``snarkjs zkey contribute``)."""
     header = struct.pack("<I", FQ_BYTES) + Q.to_bytes(FQ_BYTES, "little")
     header += struct.pack("<I", 32) + R.to_bytes(32, "little")
     header += struct.pack("<III", z.n_vars, z.n_public, z.domain_size)
@@ -257,7 +264,7 @@ def zkey_bytes(z: Zkey) -> bytes:
 
 
 def phase1_points(ptau: Ptau, power: int) -> dict[str, Any]:
-    """The Lagrange points of level ``power`` and the H points of ``power + 1``."""
+    """Return the Lagrange points of level ``power`` and the H points of ``power + 1``."""
     lag = ptau.lagrange
     if lag is None:
         raise CeremonyError("phase 1: the .ptau file is not prepared for phase 2 (run "
@@ -283,7 +290,7 @@ def h_monomials(ptau: Ptau, n: int) -> list[Any]:
 
 def circuit_hash(ptau: Ptau, n: int, ic: list[Any], l_init: list[Any], a: list[Any],
                  b1: list[Any], b2: list[Any]) -> bytes:
-    """The circuit hash of an initial key (see the module docstring)."""
+    """Return the circuit hash of an initial key (see the module docstring)."""
     h = hashlib.blake2b()
     h.update(to_u(G1, [ptau.alpha_tau_g1[0], ptau.beta_tau_g1[0]]))
     h.update(to_u(G2, [ptau.beta_g2, G2.generator()]) + to_u(G1, [G1.generator()])
@@ -307,7 +314,7 @@ def initial_l_columns(shape: CircuitShape, pts: dict[str, Any], lo: int, hi: int
 
 def new_zkey(r1cs: bytes | R1CS | CircuitShape, ptau: Ptau,
              progress: Progress = _no_progress) -> Zkey:
-    """The initial key of a circuit from a prepared phase-1 file (``snarkjs zkey new``).
+    """Return the initial key of a circuit from a prepared phase-1 file (``snarkjs zkey new``).
 
     It has no contribution: delta = 1, so it must not be used before at least one.
     """
@@ -373,7 +380,7 @@ def _record(key: DeltaKey, delta_g1: Any, kind: int, name: str | None, exp: int 
 
 def contribute_zkey(z: Zkey, name: str | None = None, entropy: str | bytes | None = None,
                     progress: Progress = _no_progress) -> tuple[Zkey, bytes]:
-    """A delta contribution with fresh secrets (``secrets`` + optional ``entropy``).
+    """Return a delta contribution with fresh secrets (``secrets`` + optional ``entropy``).
 
     Returns the new key and the contribution hash to publish.
     """
@@ -382,7 +389,7 @@ def contribute_zkey(z: Zkey, name: str | None = None, entropy: str | bytes | Non
 
 def beacon_zkey(z: Zkey, beacon_hash: bytes, num_iterations_exp: int, name: str | None = None,
                 progress: Progress = _no_progress) -> tuple[Zkey, bytes]:
-    """A beacon contribution: delta derived from a public value by iterated SHA-256."""
+    """Return a beacon contribution: delta derived from a public value by iterated SHA-256."""
     rng = beacon_rng(beacon_hash, num_iterations_exp)
     return _contribute(z, rng, KIND_BEACON, name, num_iterations_exp, bytes(beacon_hash),
                        progress)

@@ -21,7 +21,7 @@ __all__ = ["register", "circuit_shape"]
 
 @contextmanager
 def _bars(quiet: bool) -> Iterator[Callable[[str, int, int], None]]:
-    """A progress callback drawing one tqdm bar per step on stderr (off when not a TTY)."""
+    """Return a progress callback drawing one tqdm bar per step on stderr (off when not a TTY)."""
     bars: dict[str, Any] = {}
     disable = True if quiet else None  # None: tqdm turns itself off when stderr is no TTY
 
@@ -43,7 +43,7 @@ def _bars(quiet: bool) -> Iterator[Callable[[str, int, int], None]]:
 
 
 def circuit_shape(spec: str) -> Any:
-    """An R1CS for phase 2: a statement's name (compiled now) or an iden3 ``.r1cs`` file."""
+    """Return an R1CS for phase 2: a statement's name (compiled now) or an iden3 ``.r1cs`` file."""
     from pathlib import Path
 
     from zkclaims.ceremony import load_circuit

@@ -142,7 +142,7 @@ class QAP:
         witness: Sequence[int],
         evals: tuple[list[int], list[int], list[int]] | None = None,
     ) -> list[int]:
-        """``(A B - C)(omega_2n^(2j+1))`` for ``j < n``: the scalars of the H query.
+        """Return ``(A B - C)(omega_2n^(2j+1))`` for ``j < n``: the scalars of the H query.
 
         The witness is assumed checked (:meth:`check_witness`); ``evals`` are the evaluations
         returned by :meth:`check_and_evaluate` (computed here when not given).

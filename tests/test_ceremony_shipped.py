@@ -1,0 +1,67 @@
+"""The shipped keys: replaying the committed ceremony gives exactly them (`circuits verify`)."""
+
+import json
+import shutil
+
+import pytest
+from zkclaims.circuits import circuit_info
+from zkclaims.circuits.build import STATEMENTS, package_dir
+from zkclaims.circuits.ceremony_build import verify_shipped
+
+from zkclaims.ceremony import load_zkey, transcript_digest
+
+NAMES = list(STATEMENTS)
+
+
+def test_shipped_transcript_verifies_and_gives_the_shipped_keys():
+    results = verify_shipped(log=lambda s: None)
+    assert [r.name for r in results] == NAMES
+    assert all(r.ok for r in results), [r.message for r in results]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_circuit_json_records_the_ceremony(name):
+    info = circuit_info(name)
+    root = package_dir()
+    ptau = (root / info["transcript"]["phase1"]).read_bytes()
+    zkey = (root / info["transcript"]["phase2"]).read_bytes()
+    assert info["setup"] == "mpc" and info["transcript_sha256"] == transcript_digest(ptau, zkey)
+    z = load_zkey(root / info["transcript"]["phase2"])
+    assert info["contributions"] == len(z.contributions) >= 4  # three, then the beacon
+    assert [c.is_beacon for c in z.contributions][-1] and not z.contributions[0].is_beacon
+    md = (root / "ceremony" / name / "TRANSCRIPT.md").read_text()
+    for c in z.contributions:  # every contributor and the hash it published
+        assert c.name in md and c.contribution_hash().hex() in md
+    assert info["transcript_sha256"] in md
+
+
+@pytest.fixture()
+def copy_of_circuits(tmp_path):
+    root = package_dir()
+    shutil.copytree(root / "artifacts", tmp_path / "artifacts")
+    shutil.copytree(root / "ceremony", tmp_path / "ceremony")
+    return tmp_path
+
+
+def test_swapped_keys_are_detected(copy_of_circuits):
+    name = NAMES[0]
+    vk_file = copy_of_circuits / "artifacts" / name / "verifying_key.json"
+    vk = json.loads(vk_file.read_text())
+    vk["delta_g2"], vk["gamma_g2"] = vk["gamma_g2"], vk["delta_g2"]
+    vk_file.write_text(json.dumps(vk))
+    result = verify_shipped(log=lambda s: None, root=copy_of_circuits)[0]
+    assert not result.ok and "verifying_key.json is not the transcript's key" in result.message
+
+
+def test_transcript_not_the_recorded_one_is_detected(copy_of_circuits):
+    name = NAMES[0]
+    info_file = copy_of_circuits / "artifacts" / name / "circuit.json"
+    info = json.loads(info_file.read_text())
+    info["transcript_sha256"] = "00" * 32  # the files are unchanged, the recorded digest not
+    info_file.write_text(json.dumps(info))
+    result = verify_shipped(log=lambda s: None, root=copy_of_circuits)[0]
+    assert not result.ok and "transcript digest" in result.message
+    info["setup"] = "one-party-setup"
+    info_file.write_text(json.dumps(info))
+    result = verify_shipped(log=lambda s: None, root=copy_of_circuits)[0]
+    assert not result.ok and "not a multi-party ceremony" in result.message
