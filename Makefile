@@ -1,7 +1,7 @@
 # zkclaims — the README's commands. Each target creates .venv with Python's own venv if absent
 # and installs the project into it (editable, with the dev and bench extras).
 #   make demo   the whole claim round trip on sample data (zkclaims demo)
-#   make test   the test suite (what CI runs)
+#   make test   the test suite (what CI runs; installs snarkjs from npm into .cache/peers first)
 #   make lint   ruff
 #   make bench  the benchmarks (see README, Performance)
 PYTHON ?= python3
@@ -20,7 +20,10 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(VENV)/bin/zkclaims demo
 
+# The snarkjs interop tests (ceremony, Groth16) need snarkjs 0.7.6 from npm in .cache/peers:
+# installed first when Node is present (without Node those tests skip, saying why).
 test: $(STAMP)
+	-@$(MAKE) --no-print-directory $(SNARKJS)
 	$(PY) -m pytest -q
 
 lint: $(STAMP)

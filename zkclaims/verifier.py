@@ -58,7 +58,7 @@ from typing import Any
 
 import pydantic
 
-from zkclaims.circuits import find_by_circuit_id, load_verifying_key
+from zkclaims.circuits import Provenance, check_setup, find_by_circuit_id, load_verifying_key
 from zkclaims.domain.claim import ClaimBundle, Contract, reimburse_invoice
 from zkclaims.domain.models import Decision, _pydantic_error_line
 from zkclaims.domain.rules import RULES_2020, Rules, valid_on
@@ -133,6 +133,13 @@ class Verifier:
     insurer's identifier: a bundle whose ``claim.insurer`` differs is rejected
     (``wrong_insurer``), so a proof made for one insurer cannot be cashed at another.
     ``backend`` picks the group backend (default: ``$ZKCLAIMS_BACKEND`` or arkworks).
+
+    Setup provenance: a statement's keys must come from a multi-party ceremony
+    (:meth:`provenance`); keys from a one-party setup raise
+    :class:`~zkclaims.circuits.UntrustedSetupError` unless the caller runs inside
+    :func:`zkclaims.hazmat.allow_one_party_setup`. ``pinned_transcripts`` maps statement names
+    to the ceremony transcript digest (``circuit.json`` ``transcript_sha256``) this insurer
+    accepts; the verifier refuses to start when the installed keys come from another one.
     """
 
     def __init__(
@@ -143,7 +150,11 @@ class Verifier:
         *,
         insurer: str | None = None,
         backend: str | None = None,
+        pinned_transcripts: dict[str, str] | None = None,
     ) -> None:
+        self.pinned_transcripts = dict(pinned_transcripts or {})
+        for name, digest in self.pinned_transcripts.items():
+            check_setup(name, pinned_transcript=digest)
         if isinstance(trusted_prescribers, TrustedPrescribers):
             self.trusted = trusted_prescribers
         else:
@@ -166,7 +177,12 @@ class Verifier:
                 "unknown_circuit",
                 f"circuit_id: {name} does not implement rules {self.rules.version}",
             )
+        check_setup(name, pinned_transcript=self.pinned_transcripts.get(name))
         return load_verifying_key(name)
+
+    def provenance(self, name: str) -> Provenance:
+        """Return which setup made statement ``name``'s keys (ceremony, contributions, digest)."""
+        return check_setup(name, pinned_transcript=self.pinned_transcripts.get(name))
 
     def precheck(
         self, bundle: ClaimBundle, *, beneficiary_birth_date: _dt.date | None = None
