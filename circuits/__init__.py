@@ -25,13 +25,12 @@ installed wheel) and imports no circuit, builder or setup code: the verifier use
 from __future__ import annotations
 
 import json
+from contextvars import ContextVar
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from importlib.resources.abc import Traversable
 from typing import Any
-
-from contextvars import ContextVar
-from dataclasses import dataclass
 
 from zkclaims.errors import CryptoError, MalformedInputError
 

@@ -29,15 +29,24 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from zkclaims.circuits.build import STATEMENTS, describe, package_dir
 
 __all__ = ["PHASE1_POWER", "CONTRIBUTORS", "BEACON_EXP", "SETUP_NOTE_MPC", "build_ceremony",
-           "verify_shipped", "phase1_file", "zkey_file", "ShippedCheck"]
+           "verify_shipped", "phase1_file", "zkey_file", "ShippedCheck", "install_phase1",
+           "install_statement"]
 
 PHASE1_POWER = 11  #: 2^11 rows: every statement stays under 2,047 constraints + publics
 CONTRIBUTORS = 3  #: contributions per phase before the beacon
 BEACON_EXP = 12  #: 2^12 SHA-256 iterations of the beacon value
+
+BUILD_ORIGIN = (
+    "Made by `zkclaims circuits build --ceremony`: each contribution by a separate process of "
+    "the build with fresh randomness from Python's `secrets`, then a beacon. **All contributors "
+    "are the build machine**: re-run the ceremony among parties that do not trust each other "
+    "before relying on keys made from it (see `docs/ceremony.md`)."
+)
 
 SETUP_NOTE_MPC = (
     "multi-party Groth16 setup in snarkjs's formats (circuits/ceremony/): phase 1 and phase 2 "
@@ -107,54 +116,55 @@ def _chain(phase: str, start: Path, work: Path, stem: str, contributors: int,
     return nxt, records
 
 
-def _table(records: list[dict]) -> str:
+def _table(contributions: Any) -> str:
     lines = ["| # | contributor | kind | contribution hash (BLAKE2b-512) |", "|---|---|---|---|"]
-    for r in records:
-        kind = r["kind"] if r["kind"] != "beacon" else (
-            f"beacon: value `{r['beacon']}`, 2^{r['iterations_exp']} SHA-256 iterations")
-        lines.append(f"| {r['index']} | {r['name']} | {kind} | `{r['hash']}` |")
+    for c in contributions:
+        kind = "contribution" if not c.beacon else (
+            f"beacon: value `{c.beacon_hash}`, 2^{c.num_iterations_exp} SHA-256 iterations")
+        lines.append(f"| {c.index} | {c.name or '(no name)'} | {kind} | "
+                     f"`{c.contribution_hash}` |")
     return "\n".join(lines)
 
 
-def build_phase1(power: int = PHASE1_POWER, *, contributors: int = CONTRIBUTORS,
-                 beacon: str | None = None, log: Log = print) -> Path:
-    """Run phase 1 and commit ``ceremony/phase1/pot<power>.ptau`` with its transcript."""
+def install_phase1(source: Path, *, origin: str = BUILD_ORIGIN, log: Log = print) -> Path:
+    """Verify a prepared phase-1 file and commit it as ``ceremony/phase1/pot<k>.ptau``.
+
+    ``origin`` says who contributed (it goes into ``TRANSCRIPT.md``). Statements whose keys
+    came from another phase-1 file must be installed again (their transcript digest covers it).
+    """
     from zkclaims.ceremony import load_ptau, verify_ptau
 
-    target = phase1_file(power)
-    with tempfile.TemporaryDirectory(prefix="zkclaims-ph1-") as tmp:
-        work = Path(tmp)
-        start = work / "pot_0000.ptau"
-        _cli(["ceremony", "phase1", "new", str(start), "--power", str(power)])
-        log(f"phase 1 (2^{power}): {contributors} contributions in separate processes, beacon")
-        last, records = _chain("phase1", start, work, "pot", contributors, beacon, log)
-        prepared = work / "pot_final.ptau"
-        log("phase 1: preparing the Lagrange sections for phase 2 (minutes at 2^11)...")
-        _cli(["ceremony", "phase1", "prepare", str(last), str(prepared)])
-        data = prepared.read_bytes()
-        report = verify_ptau(load_ptau(prepared))
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-    md = [f"# Phase 1 transcript: powers of tau for 2^{power} (BLS12-381)", "",
+    data = Path(source).read_bytes()
+    ptau = load_ptau(source)
+    report = verify_ptau(ptau)
+    if not report.prepared:
+        raise ValueError(f"{source}: not prepared for phase 2 (zkclaims ceremony phase1 prepare)")
+    target = phase1_file(report.power)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    md = [f"# Phase 1 transcript: powers of tau for 2^{report.power} (BLS12-381)", "",
           f"File: `{target.name}` — snarkjs `.ptau` version 1, prepared for phase 2; SHA-256 "
-          f"`{hashlib.sha256(data).hexdigest()}`.", "",
-          "Made by `zkclaims circuits build --ceremony`: each contribution by a separate "
-          "process of the build with fresh randomness from Python's `secrets`, then a beacon. "
-          "**All contributors are the build machine**: re-run the ceremony among parties that "
-          "do not trust each other before relying on keys made from it "
-          "(see `docs/ceremony.md`).", "",
-          _table(records), "",
+          f"`{hashlib.sha256(data).hexdigest()}`.", "", origin, "",
+          _table(report.contributions), "",
           f"Final next-challenge hash: `{report.next_challenge}`.", "",
           "Verify with either tool:", "",
           f"    zkclaims ceremony phase1 verify circuits/ceremony/phase1/{target.name}",
           f"    snarkjs powersoftau verify circuits/ceremony/phase1/{target.name}", ""]
     (target.parent / "TRANSCRIPT.md").write_text("\n".join(md), encoding="utf-8")
+    log(f"phase 1: {len(report.contributions)} contributions verified, installed as {target}")
     return target
 
 
-def build_statement(name: str, ptau_path: Path, *, contributors: int = CONTRIBUTORS,
-                    beacon: str | None = None, log: Log = print) -> Path:
-    """Run phase 2 of statement ``name``; commit its zkey, transcript, keys and circuit.json."""
+def install_statement(name: str, zkey_source: Path, ptau_path: Path | None = None, *,
+                      origin: str = BUILD_ORIGIN, note: str = SETUP_NOTE_MPC,
+                      log: Log = print) -> Path:
+    """Verify a final ``.zkey`` of statement ``name`` and make it the shipped keys.
+
+    The key is checked against the statement compiled now and the committed phase-1 file
+    (``ptau_path``, default ``ceremony/phase1/pot<k>.ptau``); then the ``.zkey``, its
+    ``TRANSCRIPT.md``, the exported keys and ``circuit.json`` (``setup: "mpc"``, the numbers of
+    contributions, the transcript digest, ``note``) are written.
+    """
     from zkclaims.ceremony import (
         export_keys,
         load_circuit,
@@ -164,36 +174,31 @@ def build_statement(name: str, ptau_path: Path, *, contributors: int = CONTRIBUT
         verify_zkey,
     )
 
+    if name not in STATEMENTS:
+        raise ValueError(f"{name}: not a statement (known: {', '.join(STATEMENTS)})")
+    ptau_path = ptau_path or phase1_file()
     desc = describe(name)
     shape = load_circuit(STATEMENTS[name]().compile())
+    ptau = load_ptau(ptau_path)
+    zkey_data = Path(zkey_source).read_bytes()
+    z = load_zkey(zkey_source)
+    report = verify_zkey(z, shape, ptau)
+    if report.circuit_id != desc["circuit_id"]:  # pragma: no cover - verify_zkey checks it
+        raise ValueError(f"{name}: the zkey is for circuit {report.circuit_id}")
     folder = ceremony_dir() / name
-    with tempfile.TemporaryDirectory(prefix="zkclaims-ph2-") as tmp:
-        work = Path(tmp)
-        start = work / f"{name}_0000.zkey"
-        log(f"{name}: phase 2, {desc['n_constraints']} constraints, domain {shape.domain_size}")
-        _cli(["ceremony", "phase2", "new", name, str(ptau_path), str(start)])
-        last, records = _chain("phase2", start, work, name, contributors, beacon, log)
-        ptau = load_ptau(ptau_path)
-        z = load_zkey(last)
-        report = verify_zkey(z, shape, ptau)
-        zkey_data = last.read_bytes()
-    if report.circuit_id != desc["circuit_id"]:
-        raise RuntimeError(f"{name}: the zkey is for circuit {report.circuit_id}")
     folder.mkdir(parents=True, exist_ok=True)
     zkey_file(name).write_bytes(zkey_data)
-    ptau_data = ptau_path.read_bytes()
-    digest = transcript_digest(ptau_data, zkey_data)
+    digest = transcript_digest(ptau_path.read_bytes(), zkey_data)
     pk, vk = export_keys(z, desc["circuit_id"])
     art = package_dir() / "artifacts" / name
     art.mkdir(parents=True, exist_ok=True)
     (art / "proving_key.bin").write_bytes(pk.to_bytes())
     (art / "verifying_key.json").write_text(
         json.dumps(vk.to_dict(), indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    phase1_n = len(ptau.contributions)
-    info = dict(desc, setup="mpc", setup_note=SETUP_NOTE_MPC, contributions=len(records),
-                phase1_contributions=phase1_n, transcript_sha256=digest,
-                transcript={"phase1": f"ceremony/phase1/{ptau_path.name}",
-                            "phase2": f"ceremony/{name}/{name}.zkey"})
+    rel = ptau_path.resolve().relative_to(package_dir())
+    info = dict(desc, setup="mpc", setup_note=note, contributions=len(z.contributions),
+                phase1_contributions=len(ptau.contributions), transcript_sha256=digest,
+                transcript={"phase1": rel.as_posix(), "phase2": f"ceremony/{name}/{name}.zkey"})
     (art / "circuit.json").write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
     md = [f"# Phase 2 transcript: `{name}`", "",
           f"Circuit id (SHA-256 of the R1CS): `{desc['circuit_id']}`; {desc['n_constraints']} "
@@ -201,14 +206,10 @@ def build_statement(name: str, ptau_path: Path, *, contributors: int = CONTRIBUT
           f"File: `{name}.zkey` — snarkjs Groth16 `.zkey`, SHA-256 "
           f"`{hashlib.sha256(zkey_data).hexdigest()}`; circuit hash (BLAKE2b-512 of the initial "
           f"key) `{report.circuit_hash}`. Phase 1: `../phase1/{ptau_path.name}` "
-          f"({phase1_n} contributions).", "",
+          f"({len(ptau.contributions)} contributions, see its TRANSCRIPT.md).", "",
           f"Transcript digest (`circuit.json` `transcript_sha256`, what an insurer pins): "
-          f"`{digest}`.", "",
-          "Made by `zkclaims circuits build --ceremony`: each contribution by a separate "
-          "process of the build with fresh randomness from Python's `secrets`, then a beacon. "
-          "**All contributors are the build machine**: re-run the ceremony among parties that "
-          "do not trust each other before relying on these keys (see `docs/ceremony.md`).", "",
-          _table(records), "",
+          f"`{digest}`.", "", origin, "",
+          _table(report.contributions), "",
           "Verify with either tool (the R1CS: `zkclaims ceremony r1cs " + name
           + " circuit.r1cs`):", "",
           f"    zkclaims ceremony phase2 verify {name} circuits/ceremony/phase1/"
@@ -217,8 +218,36 @@ def build_statement(name: str, ptau_path: Path, *, contributors: int = CONTRIBUT
           f"circuits/ceremony/{name}/{name}.zkey",
           "    zkclaims circuits verify   # and the shipped keys are exactly its output", ""]
     (folder / "TRANSCRIPT.md").write_text("\n".join(md), encoding="utf-8")
-    log(f"{name}: keys exported to {art} (transcript {digest[:16]}...)")
+    log(f"{name}: {len(z.contributions)} contributions verified; keys exported to {art} "
+        f"(transcript {digest[:16]}...)")
     return art
+
+
+def build_phase1(power: int = PHASE1_POWER, *, contributors: int = CONTRIBUTORS,
+                 beacon: str | None = None, log: Log = print) -> Path:
+    """Run phase 1 (contributions in separate processes, a beacon) and install it."""
+    with tempfile.TemporaryDirectory(prefix="zkclaims-ph1-") as tmp:
+        work = Path(tmp)
+        start = work / "pot_0000.ptau"
+        _cli(["ceremony", "phase1", "new", str(start), "--power", str(power)])
+        log(f"phase 1 (2^{power}): {contributors} contributions in separate processes, beacon")
+        last, _ = _chain("phase1", start, work, "pot", contributors, beacon, log)
+        prepared = work / "pot_final.ptau"
+        log("phase 1: preparing the Lagrange sections for phase 2 (minutes at 2^11)...")
+        _cli(["ceremony", "phase1", "prepare", str(last), str(prepared)])
+        return install_phase1(prepared, log=log)
+
+
+def build_statement(name: str, ptau_path: Path, *, contributors: int = CONTRIBUTORS,
+                    beacon: str | None = None, log: Log = print) -> Path:
+    """Run phase 2 of statement ``name`` and install it (keys, transcript, circuit.json)."""
+    with tempfile.TemporaryDirectory(prefix="zkclaims-ph2-") as tmp:
+        work = Path(tmp)
+        start = work / f"{name}_0000.zkey"
+        log(f"{name}: phase 2, {contributors} contributions in separate processes, beacon")
+        _cli(["ceremony", "phase2", "new", name, str(ptau_path), str(start)])
+        last, _ = _chain("phase2", start, work, name, contributors, beacon, log)
+        return install_statement(name, last, ptau_path, log=log)
 
 
 def build_ceremony(names: list[str] | None = None, *, power: int = PHASE1_POWER,

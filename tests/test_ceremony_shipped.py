@@ -65,3 +65,30 @@ def test_transcript_not_the_recorded_one_is_detected(copy_of_circuits):
     info_file.write_text(json.dumps(info))
     result = verify_shipped(log=lambda s: None, root=copy_of_circuits)[0]
     assert not result.ok and "not a multi-party ceremony" in result.message
+
+
+def test_a_ceremony_run_elsewhere_is_adopted(copy_of_circuits, monkeypatch, capsys):
+    # `zkclaims circuits adopt` verifies a final .zkey and installs it as the shipped keys.
+    from zkclaims.circuits import ceremony_build
+    from zkclaims.cli import main
+
+    name = NAMES[0]
+    monkeypatch.setattr(ceremony_build, "package_dir", lambda: copy_of_circuits)
+    art = copy_of_circuits / "artifacts" / name
+    before = json.loads((art / "circuit.json").read_text())
+    (art / "verifying_key.json").unlink()
+    zkey = package_dir() / before["transcript"]["phase2"]
+    origin = "Ceremony of test: three federations, each on its own machine"
+    assert main(["circuits", "adopt", name, "--zkey", str(zkey), "--origin", origin]) == 0
+    after = json.loads((art / "circuit.json").read_text())
+    assert after["transcript_sha256"] == before["transcript_sha256"]
+    assert origin in after["setup_note"] and after["contributions"] == before["contributions"]
+    assert (art / "verifying_key.json").read_text() == (
+        package_dir() / "artifacts" / name / "verifying_key.json").read_text()
+    assert origin in (copy_of_circuits / "ceremony" / name / "TRANSCRIPT.md").read_text()
+    capsys.readouterr()
+    # a key that does not verify is not adopted
+    bad = copy_of_circuits / "bad.zkey"
+    bad.write_bytes(zkey.read_bytes()[:-100])
+    assert main(["circuits", "adopt", name, "--zkey", str(bad), "--origin", origin]) == 2
+    assert "bad.zkey" in capsys.readouterr().err

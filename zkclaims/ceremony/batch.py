@@ -20,13 +20,17 @@ import py_arkworks_bls12381 as _ark
 
 from zkclaims.ceremony.keys import scalar
 
-__all__ = ["PairingBatch", "COEFFICIENT_BITS", "random_coefficients", "msm_g1", "msm_g2",
-           "first_bad"]
+__all__ = ["PairingBatch", "COEFFICIENT_BITS", "BULK_COEFFICIENT_BITS", "random_coefficients",
+           "msm_g1", "msm_g2", "first_bad"]
 
-COEFFICIENT_BITS = 128  #: bits of every random weight (soundness error ~2^-128 per check)
+COEFFICIENT_BITS = 128  #: bits of the weights of a pairing batch (error ~2^-128 per check)
+#: Bits of the weights of the linear combinations that compare thousands of points at once
+#: (accumulator structure, Lagrange sections, key queries): drawn after the file is fixed, so
+#: a false file passes one verification with probability at most 2^-64 (snarkjs uses 32).
+BULK_COEFFICIENT_BITS = 64
 
 
-def random_coefficients(n: int, bits: int = COEFFICIENT_BITS) -> list[int]:
+def random_coefficients(n: int, bits: int = BULK_COEFFICIENT_BITS) -> list[int]:
     """``n`` independent non-zero weights of ``bits`` bits from :mod:`secrets`."""
     return [secrets.randbits(bits) | 1 for _ in range(n)]
 
@@ -77,7 +81,7 @@ class PairingBatch:
             return True
         if len(self._eqs) == 1:
             return self._one(self._eqs[0])
-        rho = random_coefficients(len(self._eqs))
+        rho = random_coefficients(len(self._eqs), COEFFICIENT_BITS)
         groups: dict[bytes, tuple[Any, list[Any], list[int]]] = {}
         for r, eq in zip(rho, self._eqs, strict=True):
             for g1, g2, k in ((eq.a, eq.b, r), (eq.c, eq.d, -r)):

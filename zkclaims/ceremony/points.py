@@ -28,7 +28,8 @@ from zkclaims.errors import MalformedInputError
 
 __all__ = [
     "G1_SIZE", "G2_SIZE", "G1", "G2", "Group", "decode_points", "encode_points",
-    "check_subgroup", "to_u", "to_c", "g1_generator", "g2_generator",
+    "check_subgroup", "to_u", "to_c", "g1_generator", "g2_generator", "std_blob", "u_from_std",
+    "c_from_std",
 ]
 
 G1_SIZE = 2 * FQ_BYTES  #: bytes of a G1 point in LEM / U form
@@ -106,12 +107,14 @@ def decode_points(
     *,
     subgroup: bool = True,
     allow_identity: bool = True,
+    std_out: list[bytes] | None = None,
 ) -> list[Any]:
     """Decode ``count`` LEM points from ``data`` (exactly ``count * size`` bytes).
 
     Every point is checked canonical and on the curve; in the order-r subgroup too unless
     ``subgroup=False`` (the caller then runs :func:`check_subgroup` on the result). Errors
-    raise :class:`MalformedInputError` naming ``field[i]``.
+    raise :class:`MalformedInputError` naming ``field[i]``. ``std_out``, when given, receives
+    the points' :func:`std_blob` (saves re-encoding them for hashing).
     """
     size = group.size
     if len(data) != count * size:
@@ -140,6 +143,9 @@ def decode_points(
                 f"{where}: not a point of the {group.name} curve"
                 f"{' y^2 = x^3 + 4' if group is G1 else ' twist y^2 = x^3 + 4(1 + u)'}"
             ) from None
+    if std_out is not None:
+        zero_std = group.zero_lem
+        std_out.append(b"".join(x if x is not None else zero_std for x in stds))
     if subgroup:
         bad = first_outside(group.name, out, stds)
         if bad is not None:
@@ -178,24 +184,28 @@ def encode_points(group: Group, points: Iterable[Any]) -> bytes:
     return b"".join(parts)
 
 
-def to_u(group: Group, points: Iterable[Any]) -> bytes:
-    """Return the U (uncompressed, big-endian) encoding of ``points``, concatenated."""
-    half = group.size // 2
-    parts = []
-    for p in points:
-        std = bytes(p.to_xy_bytes_le())
-        parts.append(std[:half][::-1])
-        parts.append(std[half:][::-1])
-    return b"".join(parts)
+def std_blob(group: Group, points: Iterable[Any]) -> bytes:
+    """Return the affine coordinates of ``points`` as arkworks writes them, concatenated.
+
+    Standard form, little-endian, all zeros for the identity: the input of :func:`u_from_std`
+    and :func:`c_from_std`.
+    """
+    return b"".join(bytes(p.to_xy_bytes_le()) for p in points)
 
 
-def to_c(group: Group, points: Iterable[Any]) -> bytes:
-    """Ffjavascript's compressed encoding of ``points``, concatenated."""
+def u_from_std(group: Group, blob: bytes) -> bytes:
+    """Return the U encoding of the points whose :func:`std_blob` is ``blob``."""
     half = group.size // 2
-    fb = FQ_BYTES
+    mv = memoryview(blob)
+    return b"".join(bytes(mv[k : k + half])[::-1] for k in range(0, len(blob), half))
+
+
+def c_from_std(group: Group, blob: bytes) -> bytes:
+    """Return ffjavascript's compressed encoding of the points whose std blob is ``blob``."""
+    half, size, fb = group.size // 2, group.size, FQ_BYTES
     parts = []
-    for p in points:
-        std = bytes(p.to_xy_bytes_le())
+    for k in range(0, len(blob), size):
+        std = blob[k : k + size]
         if std == group.zero_lem:
             parts.append(b"\x40" + bytes(half - 1))
             continue
@@ -210,3 +220,13 @@ def to_c(group: Group, points: Iterable[Any]) -> bytes:
             x[0] |= 0x80
         parts.append(bytes(x))
     return b"".join(parts)
+
+
+def to_u(group: Group, points: Iterable[Any]) -> bytes:
+    """Return the U (uncompressed, big-endian) encoding of ``points``, concatenated."""
+    return u_from_std(group, std_blob(group, points))
+
+
+def to_c(group: Group, points: Iterable[Any]) -> bytes:
+    """Return ffjavascript's compressed encoding of ``points``, concatenated."""
+    return c_from_std(group, std_blob(group, points))

@@ -29,7 +29,17 @@ from zkclaims.ceremony.binfile import BinFile, Cursor, read_binfile, write_binfi
 from zkclaims.ceremony.blake2b import PARTIAL_HASH_SIZE, Blake2b
 from zkclaims.ceremony.fq import FQ_BYTES, Q
 from zkclaims.ceremony.keys import KeyPart, PtauKey, create_ptau_key, scalar
-from zkclaims.ceremony.points import G1, G2, Group, decode_points, encode_points, to_c, to_u
+from zkclaims.ceremony.points import (
+    G1,
+    G2,
+    Group,
+    c_from_std,
+    decode_points,
+    encode_points,
+    std_blob,
+    to_u,
+    u_from_std,
+)
 from zkclaims.ceremony.rng import ChaCha, beacon_rng, entropy_rng
 from zkclaims.ceremony.subgroup import parallel_checks
 from zkclaims.errors import MalformedInputError
@@ -118,7 +128,8 @@ class Ptau:
     beta_g2: Any
     contributions: tuple[PtauContribution, ...] = ()
     lagrange: Lagrange | None = None
-    _std: dict[int, bytes] = field(default_factory=dict, repr=False, compare=False)
+    # std blobs of sections 2-6 (points.std_blob); not an init field, so replace() drops it
+    _std: dict[int, bytes] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def last_challenge(self) -> bytes:
@@ -127,15 +138,23 @@ class Ptau:
             return self.contributions[-1].next_challenge
         return first_challenge(self.power)
 
+    def _stds(self) -> list[tuple[Group, bytes]]:
+        """Return sections 2–6 as (group, std blob), cached (the reader fills the cache)."""
+        if len(self._std) != 5:
+            self._std.update({
+                2: std_blob(G1, self.tau_g1), 3: std_blob(G2, self.tau_g2),
+                4: std_blob(G1, self.alpha_tau_g1), 5: std_blob(G1, self.beta_tau_g1),
+                6: std_blob(G2, [self.beta_g2])})
+        return [(G1, self._std[2]), (G2, self._std[3]), (G1, self._std[4]), (G1, self._std[5]),
+                (G2, self._std[6])]
+
     def sections_u(self) -> bytes:
-        """Sections 2–6 uncompressed (what the next-challenge hash covers)."""
-        return (to_u(G1, self.tau_g1) + to_u(G2, self.tau_g2) + to_u(G1, self.alpha_tau_g1)
-                + to_u(G1, self.beta_tau_g1) + to_u(G2, [self.beta_g2]))
+        """Return sections 2–6 uncompressed (what the next-challenge hash covers)."""
+        return b"".join(u_from_std(g, blob) for g, blob in self._stds())
 
     def sections_c(self) -> bytes:
-        """Sections 2–6 compressed (what the response hash covers)."""
-        return (to_c(G1, self.tau_g1) + to_c(G2, self.tau_g2) + to_c(G1, self.alpha_tau_g1)
-                + to_c(G1, self.beta_tau_g1) + to_c(G2, [self.beta_g2]))
+        """Return sections 2–6 compressed (what the response hash covers)."""
+        return b"".join(c_from_std(g, blob) for g, blob in self._stds())
 
 
 def counts(power: int) -> dict[str, int]:
@@ -191,15 +210,15 @@ def _read_header(bf: BinFile) -> int:
     return power
 
 
-def _points(bf: BinFile, sid: int, group: Group, count: int, *, offset: int = 0,
-            length: int | None = None) -> list[Any]:
+def _points(bf: BinFile, sid: int, group: Group, count: int,
+            std_out: list[bytes] | None = None) -> list[Any]:
     data = bf.section(sid, _SECTIONS[sid])
-    if length is None and len(data) != count * group.size:
+    if len(data) != count * group.size:
         raise MalformedInputError(
             f"{bf.what}: section {sid} ({_SECTIONS[sid]}) has {len(data)} bytes, expected "
             f"{count} {group.name} points = {count * group.size} bytes"
         )
-    return decode_points(group, data, count, f"{bf.what}: {_SECTIONS[sid]}")
+    return decode_points(group, data, count, f"{bf.what}: {_SECTIONS[sid]}", std_out=std_out)
 
 
 def _read_params(rd: Cursor, where: str) -> tuple[str | None, int | None, bytes | None]:
@@ -288,15 +307,17 @@ def _read_ptau(data: bytes, what: str = "ptau") -> Ptau:
         bf.section(sid, _SECTIONS[sid])
     power = _read_header(bf)
     c = counts(power)
+    stds: list[bytes] = []
     ptau = Ptau(
         power=power,
-        tau_g1=_points(bf, 2, G1, c["tauG1"]),
-        tau_g2=_points(bf, 3, G2, c["tauG2"]),
-        alpha_tau_g1=_points(bf, 4, G1, c["alphaTauG1"]),
-        beta_tau_g1=_points(bf, 5, G1, c["betaTauG1"]),
-        beta_g2=_points(bf, 6, G2, 1)[0],
+        tau_g1=_points(bf, 2, G1, c["tauG1"], stds),
+        tau_g2=_points(bf, 3, G2, c["tauG2"], stds),
+        alpha_tau_g1=_points(bf, 4, G1, c["alphaTauG1"], stds),
+        beta_tau_g1=_points(bf, 5, G1, c["betaTauG1"], stds),
+        beta_g2=_points(bf, 6, G2, 1, stds)[0],
         contributions=_read_contributions(bf),
     )
+    ptau._std.update(zip((2, 3, 4, 5, 6), stds, strict=True))
     lag_ids = [sid for sid in (12, 13, 14, 15) if sid in bf.sections]
     if lag_ids and len(lag_ids) != 4:
         missing = sorted({12, 13, 14, 15} - set(lag_ids))

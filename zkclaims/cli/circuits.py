@@ -41,6 +41,20 @@ def _add_circuits(sub: Sub) -> None:
     b.add_argument("--out-dir", default=None,
                    help="write elsewhere than the package's circuits/artifacts (one-party only)")
     b.set_defaults(func=_cmd_circuits_build)
+    a = csub.add_parser("adopt", help="make a ceremony run elsewhere the shipped keys",
+                        description="Verify a final .zkey of a statement (and, with --ptau, a "
+                        "prepared phase-1 file, installed first) made by a real ceremony among "
+                        "several parties, then install it as the statement's keys: the "
+                        "transcript under circuits/ceremony/, the keys and circuit.json "
+                        "(setup mpc, contributions, transcript digest) under circuits/artifacts/.")
+    a.add_argument("name", metavar="NAME", help="the statement, e.g. optique-equipement-2020")
+    a.add_argument("--zkey", required=True, help="the final .zkey of the phase-2 ceremony")
+    a.add_argument("--ptau", default=None, help="the prepared .ptau it was made from (default: "
+                   "the committed circuits/ceremony/phase1 file)")
+    a.add_argument("--origin", required=True, help="who contributed, for TRANSCRIPT.md (e.g. "
+                   "'Ceremony of March 2027: the insurer federations, the opticians' federation "
+                   "and the public insurer, each on its own machine')")
+    a.set_defaults(func=_cmd_circuits_adopt)
     v = csub.add_parser("verify", help="replay the committed ceremony; check the shipped keys",
                         description="Verify every statement's committed transcript (phase 1 "
                         "and phase 2, every contribution) against the circuit compiled now, and "
@@ -65,6 +79,18 @@ def _cmd_circuits_build(args: argparse.Namespace) -> int:
     from zkclaims.circuits.build import build
 
     build(Path(args.out_dir) if args.out_dir else None, force=args.force)
+    return EXIT_OK
+
+
+def _cmd_circuits_adopt(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from zkclaims.circuits.ceremony_build import install_phase1, install_statement
+
+    ptau = install_phase1(Path(args.ptau), origin=args.origin) if args.ptau else None
+    note = (f"multi-party Groth16 setup in snarkjs's formats (circuits/ceremony/): {args.origin}."
+            " Sound if one contributor was honest.")
+    install_statement(args.name, Path(args.zkey), ptau, origin=args.origin, note=note)
     return EXIT_OK
 
 
