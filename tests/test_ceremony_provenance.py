@@ -4,10 +4,10 @@ keys refused unless opted in through zkclaims.hazmat."""
 import dataclasses
 
 import pytest
-
 import zkclaims.circuits as circuits
 from zkclaims.circuits import UntrustedSetupError, check_setup, provenance
 from zkclaims.circuits.build import STATEMENTS
+
 from zkclaims.hazmat import allow_one_party_setup
 from zkclaims.prescriber import TrustedPrescribers
 from zkclaims.verifier import Verifier

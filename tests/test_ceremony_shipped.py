@@ -86,6 +86,7 @@ def test_transcript_not_the_recorded_one_is_detected(copy_of_circuits):
 def test_a_ceremony_run_elsewhere_is_adopted(copy_of_circuits, monkeypatch, capsys):
     # `zkclaims circuits adopt` verifies a final .zkey and installs it as the shipped keys.
     from zkclaims.circuits import ceremony_build
+
     from zkclaims.cli import main
 
     name = NAMES[0]
