@@ -9,7 +9,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench bench-quick bench-peers clean
+.PHONY: demo test lint bench bench-quick bench-peers bench-ceremony clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -60,6 +60,11 @@ bench-quick: $(BENCH_STAMP)
 # Installs snarkjs, then runs the comparison with it (quick sizes).
 bench-peers: $(BENCH_STAMP) $(SNARKJS)
 	$(PY) -m benchmarks --quick --only floors,groth16,claim,peers
+
+# The ceremony beside snarkjs on the same files (phase 1 at 2^10..2^12, phase 2 of the claim
+# circuit, the whole shipped transcript): about 10 min on 2 cores.
+bench-ceremony: $(BENCH_STAMP) $(SNARKJS)
+	$(PY) -m benchmarks.ceremony
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis

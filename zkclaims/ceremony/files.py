@@ -7,7 +7,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from zkclaims.ceremony.ptau import Ptau, read_ptau
+from zkclaims.ceremony.ptau import Progress, Ptau, read_ptau
 from zkclaims.ceremony.zkey import Zkey, read_zkey
 from zkclaims.errors import InputFileError
 
@@ -36,9 +36,9 @@ def read_bytes(path: str | Path, what: str) -> bytes:
         raise InputFileError(what, str(p), f"cannot read: {exc.strerror}") from None
 
 
-def load_ptau(path: str | Path) -> Ptau:
+def load_ptau(path: str | Path, progress: Progress | None = None) -> Ptau:
     """Read and check a ``.ptau`` file (errors name the file)."""
-    return read_ptau(read_bytes(path, "ptau"), str(path))
+    return read_ptau(read_bytes(path, "ptau"), str(path), progress)
 
 
 def load_zkey(path: str | Path) -> Zkey:

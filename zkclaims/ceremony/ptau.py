@@ -291,13 +291,13 @@ def _read_contributions(bf: BinFile) -> tuple[PtauContribution, ...]:
     return tuple(out)
 
 
-def read_ptau(data: bytes, what: str = "ptau") -> Ptau:
+def read_ptau(data: bytes, what: str = "ptau", progress: Progress | None = None) -> Ptau:
     """See :func:`_read_ptau` (large point lists are subgroup-checked on worker processes)."""
     with parallel_checks():
-        return _read_ptau(data, what)
+        return _read_ptau(data, what, progress or _no_progress)
 
 
-def _read_ptau(data: bytes, what: str = "ptau") -> Ptau:
+def _read_ptau(data: bytes, what: str, progress: Progress) -> Ptau:
     """Parse and check a ``.ptau`` file (every point canonical, on curve, in the subgroup).
 
     Raises :class:`MalformedInputError` naming the file, the section and the point.
@@ -307,29 +307,38 @@ def _read_ptau(data: bytes, what: str = "ptau") -> Ptau:
         bf.section(sid, _SECTIONS[sid])
     power = _read_header(bf)
     c = counts(power)
-    stds: list[bytes] = []
-    ptau = Ptau(
-        power=power,
-        tau_g1=_points(bf, 2, G1, c["tauG1"], stds),
-        tau_g2=_points(bf, 3, G2, c["tauG2"], stds),
-        alpha_tau_g1=_points(bf, 4, G1, c["alphaTauG1"], stds),
-        beta_tau_g1=_points(bf, 5, G1, c["betaTauG1"], stds),
-        beta_g2=_points(bf, 6, G2, 1, stds)[0],
-        contributions=_read_contributions(bf),
-    )
-    ptau._std.update(zip((2, 3, 4, 5, 6), stds, strict=True))
     lag_ids = [sid for sid in (12, 13, 14, 15) if sid in bf.sections]
     if lag_ids and len(lag_ids) != 4:
         missing = sorted({12, 13, 14, 15} - set(lag_ids))
         raise MalformedInputError(f"{what}: phase-2 sections {missing} missing (found {lag_ids})")
+    total = 6 + len(lag_ids)
+    step = iter(range(1, total + 1))
+    stds: list[bytes] = []
+
+    def points(sid: int, group: Group, count: int, std: list[bytes] | None = None) -> list:
+        out = _points(bf, sid, group, count, std)
+        progress("reading", next(step), total)
+        return out
+
+    ptau = Ptau(
+        power=power,
+        tau_g1=points(2, G1, c["tauG1"], stds),
+        tau_g2=points(3, G2, c["tauG2"], stds),
+        alpha_tau_g1=points(4, G1, c["alphaTauG1"], stds),
+        beta_tau_g1=points(5, G1, c["betaTauG1"], stds),
+        beta_g2=points(6, G2, 1, stds)[0],
+        contributions=_read_contributions(bf),
+    )
+    progress("reading", next(step), total)
     if lag_ids:
         levels = (1 << (power + 1)) - 1  # levels 0..power
         ptau = replace(ptau, lagrange=Lagrange(
-            tau_g1=_points(bf, 12, G1, (1 << (power + 2)) - 1),
-            tau_g2=_points(bf, 13, G2, levels),
-            alpha_tau_g1=_points(bf, 14, G1, levels),
-            beta_tau_g1=_points(bf, 15, G1, levels),
+            tau_g1=points(12, G1, (1 << (power + 2)) - 1),
+            tau_g2=points(13, G2, levels),
+            alpha_tau_g1=points(14, G1, levels),
+            beta_tau_g1=points(15, G1, levels),
         ))
+    ptau._std.update(zip((2, 3, 4, 5, 6), stds, strict=True))
     return ptau
 
 

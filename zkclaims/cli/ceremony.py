@@ -101,8 +101,8 @@ def _p1_contribute(args: argparse.Namespace) -> int:
         write_atomic,
     )
 
-    ptau = load_ptau(args.input)
     with _bars(args.quiet) as progress:
+        ptau = load_ptau(args.input, progress)
         if args.command_kind == "beacon":
             new, digest = beacon_ptau(ptau, _beacon_hex(args.beacon), args.iterations_exp,
                                       args.name, progress)
@@ -117,9 +117,8 @@ def _p1_contribute(args: argparse.Namespace) -> int:
 def _p1_prepare(args: argparse.Namespace) -> int:
     from zkclaims.ceremony import load_ptau, prepare_phase2, ptau_bytes, write_atomic
 
-    ptau = load_ptau(args.input)
     with _bars(args.quiet) as progress:
-        new = prepare_phase2(ptau, progress)
+        new = prepare_phase2(load_ptau(args.input, progress), progress)
     write_atomic(args.out, ptau_bytes(new), overwrite=args.force)
     emit(args, {"file": args.out}, f"phase-1 file prepared for phase 2: {args.out}")
     return EXIT_OK
@@ -144,7 +143,8 @@ def _p1_verify(args: argparse.Namespace) -> int:
 
     from zkclaims.ceremony import ContributionError, load_ptau, verify_ptau
 
-    ptau = load_ptau(args.ptau)
+    with _bars(args.quiet) as progress:
+        ptau = load_ptau(args.ptau, progress)
     try:
         report = verify_ptau(ptau)
     except ContributionError as exc:
@@ -163,9 +163,8 @@ def _p2_new(args: argparse.Namespace) -> int:
     from zkclaims.ceremony import load_ptau, new_zkey, write_atomic, zkey_bytes
 
     shape = circuit_shape(args.circuit)
-    ptau = load_ptau(args.ptau)
     with _bars(args.quiet) as progress:
-        z = new_zkey(shape, ptau, progress)
+        z = new_zkey(shape, load_ptau(args.ptau, progress), progress)
     write_atomic(args.out, zkey_bytes(z), overwrite=args.force)
     emit(args, {"file": args.out, "circuit_id": shape.circuit_id, "circuit_hash": z.cs_hash.hex()},
          f"initial key (no contribution yet) written to {args.out}\n"
@@ -193,9 +192,9 @@ def _verify_both(args: argparse.Namespace) -> tuple[Any, Any, Any, Any]:
     from zkclaims.ceremony import load_ptau, load_zkey, verify_ptau, verify_zkey
 
     shape = circuit_shape(args.circuit)
-    ptau = load_ptau(args.ptau)
-    z = load_zkey(args.zkey)
     with _bars(args.quiet) as progress:
+        ptau = load_ptau(args.ptau, progress)
+        z = load_zkey(args.zkey)
         p1 = None if args.skip_phase1 else verify_ptau(ptau)
         p2 = verify_zkey(z, shape, ptau, progress=progress)
     return shape, z, p1, p2
