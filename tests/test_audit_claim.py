@@ -269,7 +269,7 @@ def test_blinding_is_248_bits_from_secrets(monkeypatch):
         calls.append(n)
         return real(n)
 
-    monkeypatch.setattr(prescriber.secrets, "randbits", spy)
+    monkeypatch.setattr(prescriber.opening.secrets, "randbits", spy)
     c1, r1 = prescriber.commit(RX)
     c2, r2 = prescriber.commit(RX)
     assert calls == [248, 248]

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from zkclaims.cli import EXIT_MALFORMED, EXIT_OK, _demo_rules, main
+from zkclaims.cli import EXIT_MALFORMED, EXIT_OK, main
+from zkclaims.cli.rules import _demo_rules
 
 
 def run(capsys, *argv):

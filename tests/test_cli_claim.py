@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from zkclaims import cli
-from zkclaims.cli import EXIT_INVALID, EXIT_MALFORMED, EXIT_OK, main
+from zkclaims.cli import EXIT_INVALID, EXIT_MALFORMED, EXIT_OK, build_parser, main
+from zkclaims.cli import demo as cli
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
@@ -189,7 +189,7 @@ def test_prescribe_and_prove_bad_input_exit_2(workdir, capsys):
 def test_help_documents_every_flag(command, capsys):
     assert main([*command.split(), "--help"]) == EXIT_OK
     out = capsys.readouterr().out
-    parser = cli.build_parser()
+    parser = build_parser()
     sub = next(a for a in parser._actions if a.dest == "command").choices[command.split()[0]]
     if command == "circuits build":
         sub = next(a for a in sub._actions if a.dest == "circuits_command").choices["build"]

@@ -166,3 +166,38 @@ def test_hash2_gadget_equals_native_scalar_and_batch() -> None:
 def test_wrong_domain_does_not_open_the_commitment() -> None:
     with pytest.raises(UnsatisfiedConstraintError, match="commitment"):
         Commit().witness({"c": poseidon.hash2(3, 4, domain=41), "a": 3, "b": 4})
+
+
+class Commit3(Circuit):
+    c = public()
+    a = private()
+    b = private()
+    d = private()
+
+    def define(self, api: Builder) -> None:
+        with api.scope("commitment"):
+            api.assert_equal(g.poseidon_hash3(api, self.a, self.b, self.d, domain=7), self.c)
+
+
+def test_hash3_is_state1_of_the_width5_permutation() -> None:
+    assert poseidon.hash3(1, 2, 3, domain=0) == poseidon.permute([0, 1, 2, 3, 0])[1]
+    assert poseidon.hash3(1, 2, 3, domain=0) != poseidon.hash3(1, 2, 3, domain=1)
+    assert poseidon.hash3(1, 2, 3, domain=5) != poseidon.hash3(1, 3, 2, domain=5)
+
+
+def test_hash3_gadget_equals_native_scalar_and_batch() -> None:
+    rng = random.Random(7)
+    triples = [(0, 0, 0), (R - 1, R - 1, R - 1)] + [
+        (rng.randrange(R), rng.randrange(R), rng.randrange(R)) for _ in range(3)
+    ]
+    r1cs = Commit3().compile(check_unused=True)
+    assert r1cs.n_constraints == 295  # 294 for the hash, 1 for the equality
+    for a, b, d in triples:
+        w = Commit3().witness({"c": poseidon.hash3(a, b, d, domain=7), "a": a, "b": b, "d": d})
+        assert r1cs.is_satisfied(w)
+    cols = [np.array([t[i] for t in triples], dtype=object) for i in range(3)]
+    c = np.array([poseidon.hash3(*t, domain=7) for t in triples], dtype=object)
+    Commit3().solve({"c": c, "a": cols[0], "b": cols[1], "d": cols[2]})
+    c[2] = (c[2] + 1) % R
+    with pytest.raises(UnsatisfiedConstraintError, match=r"commitment.*batch element 2"):
+        Commit3().solve({"c": c, "a": cols[0], "b": cols[1], "d": cols[2]})

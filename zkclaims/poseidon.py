@@ -113,3 +113,12 @@ def hash2(a: int, b: int, *, domain: int) -> int:
     tag of the commitment. All three are field elements in ``[0, r)``.
     """
     return permute([domain, a, b])[1]
+
+
+def hash3(a: int, b: int, c: int, *, domain: int) -> int:
+    """Three-to-one hash: ``permute([domain, a, b, c, 0])[1]`` with t = 5.
+
+    Used by the prescription commitment v2 (packed prescription, patient, blinding). The
+    last rate element is fixed to 0. All inputs are field elements in ``[0, r)``.
+    """
+    return permute([domain, a, b, c, 0])[1]

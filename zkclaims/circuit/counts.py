@@ -80,6 +80,7 @@ def measure() -> dict[str, int]:
         "poseidon_permute(t=3)": (lambda api, *s: g.poseidon_permute(api, s), 3),
         "poseidon_permute(t=5)": (lambda api, *s: g.poseidon_permute(api, s), 5),
         "poseidon_hash2": (lambda api, a, b: g.poseidon_hash2(api, a, b, domain=1), 2),
+        "poseidon_hash3": (lambda api, a, b, c: g.poseidon_hash3(api, a, b, c, domain=1), 3),
     }
     for n in (1, 8, 16, 64, 250):
         cases[f"to_bits(n={n})"] = (lambda api, a, n=n: g.to_bits(api, a, n), 1)

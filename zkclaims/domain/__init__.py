@@ -6,6 +6,7 @@ and prescription validity (spec §6) of ``../shared/spec/regulation.md``, rules 
 2020-01-01 (:data:`RULES_2020`). No cryptography here.
 """
 
+from zkclaims.domain.claim import Attestation, Claim, ClaimBundle, Contract, Invoice, InvoiceLine
 from zkclaims.domain.grid import GRID_INVALID, classify_lens_grid, lens_row_grid
 from zkclaims.domain.models import (
     Category,
@@ -22,6 +23,7 @@ from zkclaims.domain.models import (
     Prescription,
     parse_power_q,
 )
+from zkclaims.domain.patient import Beneficiary, Patient
 from zkclaims.domain.rules import (
     CATEGORIES,
     LENS_ROWS,
@@ -54,6 +56,14 @@ from zkclaims.domain.rules import (
 )
 
 __all__ = [
+    "Attestation",
+    "Beneficiary",
+    "Claim",
+    "ClaimBundle",
+    "Contract",
+    "Invoice",
+    "InvoiceLine",
+    "Patient",
     "CATEGORIES",
     "GRID_INVALID",
     "LENS_ROWS",

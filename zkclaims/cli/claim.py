@@ -1,0 +1,240 @@
+"""``prove``, ``verify``, ``export-snarkjs``, ``inspect``: the equipment claim."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from zkclaims.cli._common import (
+    EXIT_INVALID,
+    EXIT_OK,
+    Sub,
+    cents_map,
+    check_backend,
+    emit,
+    iso_date,
+    load_model,
+    write_json,
+)
+
+
+def _add_prove(sub: Sub) -> None:
+    p = sub.add_parser(
+        "prove",
+        help="prove an equipment claim and write the claim bundle",
+        description="Classify each lens by the rules, build the claim context and prove the "
+        "equipment statement; the bundle discloses no prescription and no lens usage.",
+    )
+    p.add_argument("--opening", required=True, help="opening.json from prescribe")
+    p.add_argument("--attestation", required=True, help="attestation.json from prescribe")
+    p.add_argument("--equipment", required=True, help="equipment.json (Equipment JSON)")
+    p.add_argument("--claim", required=True, help="claim.json (Claim JSON)")
+    p.add_argument("--out", required=True, help="where to write the bundle")
+    p.add_argument("--amo", default=None, metavar="right=C,left=C,frame=C",
+                   help="AMO share per element in cents (default 0)")
+    p.add_argument("--plv", default=None, metavar="right=C,left=C,frame=C",
+                   help="legal price cap (cents) of each classe A element")
+    p.add_argument("--backend", default=None, help="group backend: arkworks (default) or py_ecc")
+    p.set_defaults(func=_cmd_prove)
+
+
+def _cmd_prove(args: argparse.Namespace) -> int:
+    import time
+
+    from zkclaims.domain import Equipment
+    from zkclaims.domain.claim import Attestation, Claim
+    from zkclaims.prescriber import Opening
+    from zkclaims.prover import prove_claim
+
+    opening = load_model(Opening, args.opening, "--opening")
+    attestation = load_model(Attestation, args.attestation, "--attestation")
+    equipment = load_model(Equipment, args.equipment, "--equipment")
+    claim = load_model(Claim, args.claim, "--claim")
+    amo, plv = cents_map(args.amo, "--amo"), cents_map(args.plv, "--plv")
+    backend = check_backend(args.backend)
+    t0 = time.perf_counter()
+    bundle = prove_claim(
+        opening, attestation, equipment, claim,
+        amo_cents=amo, plv_cents=plv, backend=backend,
+    )
+    elapsed = time.perf_counter() - t0
+    write_json(args.out, bundle.model_dump(mode="json"), "--out")
+    inv = bundle.invoice
+    print(f"lens classes {inv.right.lens_class.value} + {inv.left.lens_class.value}; "
+          f"proved in {elapsed:.2f} s; bundle -> {args.out}")
+    return EXIT_OK
+
+
+def _add_verify(sub: Sub) -> None:
+    p = sub.add_parser(
+        "verify",
+        help="check a claim bundle (exit 0 valid, 1 invalid, 2 malformed)",
+        description="Check the circuit id, prices, the prescriber's signature, the calendar "
+        "rules, the claim context and the proof; print the reimbursement decision. "
+        "Exit 0 valid, 1 invalid (reason printed), 2 malformed input or usage.",
+    )
+    p.add_argument("bundle", metavar="bundle.json", help="claim bundle from prove")
+    p.add_argument("--trusted", required=True, help="trusted-prescribers JSON file")
+    p.add_argument("--contract", default=None, help="contract.json (guarantees per category)")
+    p.add_argument("--insurer", default=None,
+                   help="this insurer's identifier: reject claims addressed to another")
+    p.add_argument("--birth-date", default=None, metavar="YYYY-MM-DD",
+                   help="the beneficiary's birth date from the insurer's records: reject a "
+                   "claim declaring another (birth_date_mismatch); without it the optician's "
+                   "declared birth date is trusted")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--backend", default=None, help="group backend: arkworks (default) or py_ecc")
+    p.set_defaults(func=_cmd_verify)
+
+
+def _cmd_verify(args: argparse.Namespace) -> int:
+    from zkclaims.domain.claim import ClaimBundle, Contract
+    from zkclaims.errors import ClaimRejected
+    from zkclaims.prescriber import TrustedPrescribers
+    from zkclaims.verifier import Verifier
+
+    birth = iso_date(args.birth_date, "--birth-date") if args.birth_date else None
+    bundle = load_model(ClaimBundle, args.bundle, "bundle.json")
+    trusted = load_model(TrustedPrescribers, args.trusted, "--trusted")
+    contract = load_model(Contract, args.contract, "--contract") if args.contract else None
+    verifier = Verifier(trusted, contract=contract, insurer=args.insurer,
+                        backend=check_backend(args.backend))
+    try:
+        d = verifier.verify(bundle, beneficiary_birth_date=birth)
+    except ClaimRejected as exc:
+        message = str(exc).removeprefix(f"{exc.reason}: ")
+        emit(args, {"valid": False, "reason": exc.reason, "message": message},
+              f"INVALID ({exc.reason}): {message}")
+        return EXIT_INVALID
+    data = {"valid": True, "decision": d.model_dump(mode="json")}
+    lines = [
+        f"VALID: category {d.category.code} ({d.lens_classes[0].value} + "
+        f"{d.lens_classes[1].value}), rules {d.rules_version}",
+        f"  limit {'-' if d.limit_cents is None else f'{d.limit_cents / 100:.2f} €'}; "
+        f"insurer pays {d.insurer_total_cents / 100:.2f} €, AMO {d.amo_total_cents / 100:.2f} €,"
+        f" patient {d.patient_remainder_cents / 100:.2f} €",
+    ]
+    lines += [f"  - {r}" for r in d.reasons]
+    emit(args, data, "\n".join(lines))
+    return EXIT_OK
+
+
+def _add_export_snarkjs(sub: Sub) -> None:
+    p = sub.add_parser(
+        "export-snarkjs",
+        help="write verification_key.json, proof.json, public.json for snarkjs",
+        description="Export a bundle's proof, public inputs and the circuit's verifying key in "
+        "snarkjs's JSON format (curve bls12381): `snarkjs groth16 verify "
+        "verification_key.json public.json proof.json`.",
+    )
+    p.add_argument("bundle", metavar="bundle.json", help="claim bundle")
+    p.add_argument("--out-dir", required=True, help="folder to write the three files into")
+    p.set_defaults(func=_cmd_export_snarkjs)
+
+
+def _cmd_export_snarkjs(args: argparse.Namespace) -> int:
+    import os
+
+    from zkclaims.circuits import find_by_circuit_id, load_verifying_key
+    from zkclaims.domain.claim import ClaimBundle
+    from zkclaims.errors import InputFileError, MalformedInputError
+    from zkclaims.groth16 import Proof, snarkjs
+
+    bundle = load_model(ClaimBundle, args.bundle, "bundle.json")
+    name = find_by_circuit_id(bundle.circuit_id)
+    if name is None:
+        raise MalformedInputError(
+            f"circuit_id: {bundle.circuit_id} is not a circuit zkclaims knows ({args.bundle})"
+        )
+    vk = load_verifying_key(name)
+    proof = Proof.from_bytes(bytes.fromhex(bundle.proof), circuit_id=bundle.circuit_id)
+    try:
+        os.makedirs(args.out_dir, exist_ok=True)
+    except OSError as exc:
+        raise InputFileError("--out-dir", args.out_dir, f"cannot create: {exc.strerror}") from None
+    for file, doc in (
+        ("verification_key.json", snarkjs.dump_verification_key(vk)),
+        ("proof.json", snarkjs.dump_proof(proof)),
+        ("public.json", snarkjs.dump_public(bundle.public_inputs.as_list())),
+    ):
+        write_json(os.path.join(args.out_dir, file), doc, "--out-dir")
+    print(f"wrote verification_key.json, proof.json, public.json to {args.out_dir}")
+    return EXIT_OK
+
+
+def _add_inspect(sub: Sub) -> None:
+    p = sub.add_parser(
+        "inspect",
+        help="show what a claim bundle discloses, field by field",
+        description="List every field of a bundle with what it tells the insurer; the "
+        "prescription, blinding and lens usages are not in it.",
+    )
+    p.add_argument("bundle", metavar="bundle.json", help="claim bundle")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=_cmd_inspect)
+
+
+def _circuit_name(circuit_id: str) -> str | None:
+    from zkclaims.circuits import find_by_circuit_id
+
+    return find_by_circuit_id(circuit_id)
+
+
+def _bundle_disclosure(bundle: Any) -> list[tuple[str, str, str]]:
+    """(field, value, meaning) for every field a bundle discloses."""
+    c, inv, att, pub = bundle.claim, bundle.invoice, bundle.attestation, bundle.public_inputs
+    rows = [
+        ("format", bundle.format, "bundle format version"),
+        ("circuit_id", bundle.circuit_id, "SHA-256 of the statement's R1CS: "
+         + (_circuit_name(bundle.circuit_id) or "UNKNOWN circuit, verify will reject it")),
+        ("claim.insurer", c.insurer, "insurer"),
+        ("claim.claim_id", c.claim_id, "claim identifier"),
+        ("claim.optician", c.optician, "optician"),
+        ("claim.delivered_on", c.delivered_on.isoformat(), "delivery day"),
+        ("claim.patient_birth_date", c.patient_birth_date.isoformat(),
+         "patient's birth date (age rules)"),
+    ]
+    for name, line in inv.lines().items():
+        extra = f", lens class {line.lens_class.value}" if line.lens_class else ""
+        plv = f", PLV {line.plv_cents / 100:.2f} €" if line.plv_cents is not None else ""
+        rows.append((f"invoice.{name}", f"{line.price_cents / 100:.2f} € classe "
+                     f"{line.classe.value}{extra}{plv}, AMO {line.amo_cents / 100:.2f} €",
+                     "price, 100 % Santé class" + (", proven lens class" if extra else "")))
+    rows += [
+        ("invoice.total_cents", f"{inv.total_cents / 100:.2f} €", "invoice total"),
+        ("attestation.commitment", att.commitment[:20] + "...",
+         "Poseidon commitment to the prescription (hiding)"),
+        ("attestation.prescriber_id", att.prescriber_id, "who prescribed"),
+        ("attestation.prescriber_kind", att.prescriber_kind.value, "physician / orthoptist"),
+        ("attestation.prescription_day", att.prescription_day.isoformat(), "day of the exam"),
+        ("attestation.signature", att.signature[:16] + "...", "Ed25519 signature"),
+        ("public_inputs", f"class codes {pub.class_right}/{pub.class_left}, day "
+         f"{pub.prescription_day}, context {pub.claim_context[:12]}...",
+         "the proof's public inputs"),
+        ("proof", bundle.proof[:16] + "...", "Groth16 proof, 192 bytes"),
+    ]
+    return rows
+
+
+_NEVER_SEEN = ("sphere, cylinder, axis and addition of each eye; the lens usage (far / near / "
+               "progressive) and design; the commitment's blinding")
+
+
+def _cmd_inspect(args: argparse.Namespace) -> int:
+    from zkclaims.domain.claim import ClaimBundle
+
+    bundle = load_model(ClaimBundle, args.bundle, "bundle.json")
+    rows = _bundle_disclosure(bundle)
+    width = max(len(r[0]) for r in rows)
+    text = "\n".join(f"{f:<{width}}  {v}    ({m})" for f, v, m in rows)
+    text += f"\nnot in the bundle: {_NEVER_SEEN}"
+    emit(args, {"disclosed": {f: v for f, v, _ in rows}, "not_disclosed": _NEVER_SEEN}, text)
+    return EXIT_OK
+
+
+def register(sub: Sub) -> None:
+    """Add this group's commands to the ``zkclaims`` parser."""
+    _add_prove(sub)
+    _add_verify(sub)
+    _add_export_snarkjs(sub)
+    _add_inspect(sub)
