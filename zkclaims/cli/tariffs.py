@@ -1,40 +1,21 @@
-"""``zkclaims tariffs import|show``: convert the LPP download into the verifier's rules table.
+"""``tariffs import`` and ``tariffs show``: convert the LPP download into the rules table.
 
-A command group in the shape of the ``zkclaims.cli`` package (``register(sub)``); it moves to
-``zkclaims/cli/tariffs.py`` when the CLI package lands.
+The insurer converts the public insurer's monthly LPP download once; the verifier loads the
+small JSON rules table it writes (``docs/lpp.md``).
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as _dt
-import json
 from typing import Any
+
+from zkclaims.cli._common import EXIT_OK, Sub, emit, iso_date
 
 __all__ = ["register"]
 
-EXIT_OK = 0
 
-
-def _emit(args: argparse.Namespace, data: dict[str, Any], text: str) -> None:
-    if getattr(args, "json", False):
-        print(json.dumps(data, indent=2, sort_keys=True, default=str))
-    else:
-        print(text)
-
-
-def _day(text: str | None, what: str) -> _dt.date:
-    from zkclaims.errors import InvalidInputError
-
-    if text is None:
-        return _dt.date.today()
-    try:
-        return _dt.date.fromisoformat(text)
-    except ValueError:
-        raise InvalidInputError(what, text, "expected a date YYYY-MM-DD") from None
-
-
-def register(sub: Any) -> None:
+def register(sub: Sub) -> None:
     """Add ``tariffs import`` and ``tariffs show`` to the CLI's subparsers."""
     p = sub.add_parser("tariffs", help="LPP tables: convert the public insurer's download "
                        "into the verifier's rules table (docs/lpp.md)")
@@ -89,7 +70,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
     if not table.rows:
         lines.append("  warning: no optical element row found: every classe A claim will be "
                      "refused with this table")
-    _emit(args, data, "\n".join(lines))
+    emit(args, data, "\n".join(lines))
     return EXIT_OK
 
 
@@ -97,7 +78,7 @@ def _cmd_show(args: argparse.Namespace) -> int:
     from zkclaims.domain.lpp import load_tariffs
 
     table = load_tariffs(args.table, "table")
-    day = _day(args.on, "--on") if args.on else None
+    day = iso_date(args.on, "--on") if args.on else None
     rows = [r for r in table.rows if (args.code is None or r.grouping_code == args.code)
             and (day is None or r.valid_on(day))]
     data = _summary(table) | {"shown": [r.model_dump(mode="json") for r in rows]}
@@ -105,5 +86,5 @@ def _cmd_show(args: argparse.Namespace) -> int:
             + (f" of {args.code}" if args.code else "") + (f" in force on {day}" if day else "")]
     for r in rows:
         text.append(f"  {r.grouping_code} {r.cite()}")
-    _emit(args, data, "\n".join(text))
+    emit(args, data, "\n".join(text))
     return EXIT_OK
