@@ -147,6 +147,23 @@ def test_trailing_bytes_and_bad_deletion_flag(tmp_path):
     one_line(e, "13 live and 0 deleted")
 
 
+def test_header_without_end_of_descriptors(tmp_path):
+    data = bytearray(dbf_bytes(HISTO_FIELDS, SAMPLE_HISTO))
+    headerlen = 32 + 32 * len(HISTO_FIELDS) + 1
+    data[headerlen - 1] = ord("X")  # the 0x0D terminator is gone
+    with pytest.raises(InputFileError) as e:
+        import_lpp(write_download(tmp_path, histo_bytes=bytes(data)))
+    one_line(e, "no end of the field descriptors")
+
+
+def test_too_many_zip_members(tmp_path, monkeypatch):
+    monkeypatch.setattr(dbase, "MAX_ZIP_MEMBERS", 3)
+    path = write_download(tmp_path, extra={"a.txt": b"", "b.txt": b""})
+    with pytest.raises(InputFileError) as e:
+        import_lpp(path)
+    one_line(e, "4 members, more than 3")
+
+
 def test_corrupt_record_length(tmp_path):
     bad = bytearray(dbf_bytes(HISTO_FIELDS, SAMPLE_HISTO))
     bad[10] += 1  # record length no longer the sum of the fields

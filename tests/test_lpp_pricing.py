@@ -301,3 +301,17 @@ def test_insurer_never_pays_more_than_any_consistent_row_allows(rows, price_, re
     # and it is what the highest consistent tariff allows: no more is withheld than needed
     assert paid == min(price_ - min(price_, round_half_up_percent(rate, tar))
                        for tar, _ in consistent)
+
+
+def test_grouping_codes_of_spec_7():
+    from zkclaims.domain.lpp import ELEMENT_CODES, SERVICE_CODES, classe_a_lens_code
+
+    assert len(ELEMENT_CODES) == 22 and len(SERVICE_CODES) == 7
+    assert [classe_a_lens_code(d, c) for d, c in (
+        ("unifocal", "simple"), ("unifocal", "complex"), ("multifocal", "complex"),
+        ("multifocal", "very_complex"))] == ["V01", "V02", "V03", "V04"]
+    for design, lens_class in (("unifocal", "very_complex"), ("multifocal", "simple")):
+        with pytest.raises(InvalidInputError, match="no classe A lens code"):
+            classe_a_lens_code(design, lens_class)
+    assert {c for c, i in ELEMENT_CODES.items() if i.classe.value == "A"} == {
+        "V01", "V02", "V03", "V04", "M01", "M02"}

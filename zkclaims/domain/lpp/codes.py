@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from zkclaims.domain.models import Classe, LensClass
+from zkclaims.errors import InvalidInputError
 
 __all__ = [
     "CodeInfo",
@@ -84,14 +85,19 @@ def classe_a_lens_code(design: str, lens_class: LensClass | str) -> str:
     """Return the classe A lens grouping code (V01-V04) of a design and class (spec §7).
 
     There is no classe A code for a unifocal very complex lens (R871-2 has none: spec §2) nor
-    for a multifocal simple one; both raise :class:`ValueError`.
+    for a multifocal simple one; both raise :class:`~zkclaims.errors.InvalidInputError`.
     """
-    lc = LensClass(lens_class)
+    try:
+        lc = LensClass(lens_class)
+    except ValueError:
+        raise InvalidInputError("lens_class", lens_class, "must be 'simple', 'complex' or "
+                                "'very_complex'") from None
     for info in ELEMENT_CODES.values():
         if info.classe is Classe.A and info.kind == "lens" and info.design == design \
                 and info.lens_class is lc:
             return info.code
-    raise ValueError(f"design: no classe A lens code for a {design} {lc.value} lens")
+    raise InvalidInputError("design", design, f"no classe A lens code for a {lc.value} lens "
+                            "of this design (spec §7)")
 
 
 def code_info(code: object) -> CodeInfo | None:

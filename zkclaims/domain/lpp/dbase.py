@@ -116,6 +116,7 @@ class _Table:
         import dbfread
 
         self.name, self.origin = name, origin
+        _check_descriptors(path, self)
         try:
             self.dbf = dbfread.DBF(str(path), raw=True, ignorecase=False, encoding="ascii")
         except struct.error:
@@ -230,6 +231,26 @@ class _Table:
             return _dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
         except ValueError:
             raise self.bad(row, code, column, raw, "not a calendar date") from None
+
+
+def _check_descriptors(path: Path, table: _Table) -> None:
+    """Find the end of the field descriptors within the announced header, before dbfread.
+
+    dbfread reads 32-byte descriptors until a terminator byte: on a file without one it would
+    read the whole file as descriptors. The header length is a 16-bit field, so this reads at
+    most 64 KiB.
+    """
+    with open(path, "rb") as f:
+        head = f.read(32)
+        if len(head) < 32:
+            raise table.error("not a dBase table: its header is truncated")
+        headerlen = int.from_bytes(head[8:10], "little")
+        rest = f.read(max(0, headerlen - 32))
+    for at in range(0, len(rest), 32):
+        if rest[at:at + 1] in (b"\r", b"\n"):
+            return
+    raise table.error(f"not a dBase table: no end of the field descriptors within its "
+                      f"{headerlen}-byte header")
 
 
 def _show(raw: bytes) -> str:

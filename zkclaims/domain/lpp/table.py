@@ -14,11 +14,11 @@ when its code has no such row. The table itself thus sets the adult / child spli
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import os
 from pathlib import Path
 from typing import Any, Literal
 
+import pydantic_core
 from pydantic import Field, PrivateAttr, field_validator, model_validator
 
 from zkclaims.domain.base import Model
@@ -194,6 +194,10 @@ def save_tariffs(table: TariffTable, path: str | os.PathLike[str]) -> None:
     os.replace(tmp, p)
 
 
+def _first_line(exc: BaseException) -> str:
+    return str(exc).splitlines()[0][:100] if str(exc) else type(exc).__name__
+
+
 def load_tariffs(path: str | os.PathLike[str], what: str = "tariffs") -> TariffTable:
     """Load a rules table written by :func:`save_tariffs`; raises InputFileError when bad.
 
@@ -208,9 +212,10 @@ def load_tariffs(path: str | os.PathLike[str], what: str = "tariffs") -> TariffT
     except OSError as exc:
         raise InputFileError(what, str(path), exc.strerror or "unreadable") from None
     try:
-        head = json.loads(data)
-    except (ValueError, RecursionError):
-        raise InputFileError(what, str(path), "not JSON") from None
+        # pydantic's parser bounds the nesting depth (json.loads may overflow the C stack)
+        head = pydantic_core.from_json(data)
+    except ValueError as exc:
+        raise InputFileError(what, str(path), f"not JSON ({_first_line(exc)})") from None
     if not isinstance(head, dict) or head.get("format") != TARIFFS_FORMAT:
         got = head.get("format") if isinstance(head, dict) else type(head).__name__
         raise InputFileError(what, str(path), f"not a zkclaims LPP tariffs document (format "
