@@ -101,6 +101,12 @@ def test_labels_in_the_tables_code_page(tmp_path):
         import_lpp(path, encoding="klingon")
 
 
+def test_control_characters_in_labels_become_spaces(tmp_path):
+    fiche = [fiche_row("2200001", "VERRE\nBANDE\x1b[31m 1")] + SAMPLE_FICHE[1:]
+    (row,) = import_lpp(write_download(tmp_path, fiche=fiche, histo=SAMPLE_HISTO[:1])).rows
+    assert row.label == "VERRE BANDE [31m 1"
+
+
 def test_subfolder_in_the_zip_and_case_of_names(tmp_path):
     path = tmp_path / "LPP.zip"
     with zipfile.ZipFile(path, "w") as zf:

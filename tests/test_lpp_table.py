@@ -104,6 +104,7 @@ def good_doc(sample):
      ["valid_to", "before valid_from"]),
     (lambda d: d["rows"][0].update(age_max=True), ["rows.0.age_max"]),
     (lambda d: d.update(extra=1), ["extra"]),
+    (lambda d: d["rows"][0].update(label="A\nB"), ["rows.0.label", "control characters"]),
     (lambda d: d.pop("rows"), ["rows"]),
 ])
 def test_load_refuses_a_bad_document(sample, tmp_path, change, words):

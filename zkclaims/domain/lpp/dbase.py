@@ -188,7 +188,9 @@ class _Table:
         return text.decode("ascii")
 
     def text(self, raw: bytes) -> str:
-        return raw.rstrip(b" \x00").decode(self.encoding, errors="replace").strip()
+        """Decode a label; control characters become spaces (labels end up in messages)."""
+        text = raw.rstrip(b" \x00").decode(self.encoding, errors="replace")
+        return "".join(" " if ord(ch) < 32 or 127 <= ord(ch) < 160 else ch for ch in text).strip()
 
     def number(self, row: int, code: str, column: str, raw: bytes) -> Decimal | None:
         text = raw.strip(b" \x00")

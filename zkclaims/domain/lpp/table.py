@@ -69,6 +69,13 @@ class TariffRow(Model):
                              f"{accepted_codes_text()}")
         return v
 
+    @field_validator("label")
+    @classmethod
+    def _printable(cls, v: str) -> str:
+        if any(ord(ch) < 32 or 127 <= ord(ch) < 160 for ch in v):
+            raise ValueError("label: control characters are not allowed")
+        return v
+
     @model_validator(mode="after")
     def _dates(self) -> TariffRow:
         if self.valid_to is not None and self.valid_to < self.valid_from:
