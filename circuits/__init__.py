@@ -7,8 +7,7 @@ Installed as ``zkclaims.circuits`` (see ``pyproject.toml``).
   write the artifacts;
 * ``artifacts/<name>/`` — per statement: ``circuit.json`` (circuit id = R1CS digest, sizes,
   public input names, which setup made the keys), ``proving_key.bin`` (compact binary form),
-  ``verifying_key.json``.
-
+  ``verifying_key.json``;
 * ``ceremony/`` — the multi-party setup transcript the shipped keys come from (phase 1 shared
   by every statement, phase 2 per statement; ``zkclaims circuits verify`` replays it), and
   :mod:`zkclaims.circuits.ceremony_build`, which runs it.
@@ -17,6 +16,11 @@ Each statement's :func:`provenance` says which setup made its keys; :func:`check
 refuses keys that are not from a multi-party ceremony (unless the caller opts in through
 :func:`zkclaims.hazmat.allow_one_party_setup`, for tests and development) and a transcript
 other than the one an insurer pinned.
+
+The keys are trusted by digest, not by where they are read from: the verifier compares each
+key it loads with :data:`zkclaims.pins.VERIFYING_KEY_SHA256` (outside this folder).
+:data:`RETIRED_CIRCUITS` lists the circuit ids of earlier statement versions, which the
+verifier refuses with reason ``retired_circuit``.
 
 This ``__init__`` only *reads* artifacts (via :mod:`importlib.resources`, so it works from an
 installed wheel) and imports no circuit, builder or setup code: the verifier uses it.
@@ -37,6 +41,7 @@ from zkclaims.errors import CryptoError, MalformedInputError
 __all__ = [
     "ARTIFACTS_DIR",
     "CIRCUIT_INFO_FORMAT",
+    "RETIRED_CIRCUITS",
     "artifact_names",
     "artifact_file",
     "circuit_info",
@@ -48,12 +53,21 @@ __all__ = [
     "check_setup",
     "UntrustedSetupError",
     "SETUP_MPC",
+    "clear_caches",
 ]
 
 #: Folder of the built artifacts, inside this package.
 ARTIFACTS_DIR = "artifacts"
 #: Format tag of ``circuit.json``.
 CIRCUIT_INFO_FORMAT = "zkclaims-circuit/v1"
+
+#: Circuit ids of retired statement versions -> why they are refused (``retired_circuit``).
+RETIRED_CIRCUITS: dict[str, str] = {
+    "adad4e2c01620030f577d8516bcf91b4b2d11c23de21b7f6ab4dfa9926550115": (
+        "optique-equipement-2020 statement version 1: it binds no patient and keeps the lens"
+        " design private, so it cannot show the claim is for this beneficiary and this lens"
+    ),
+}
 
 
 def _root() -> Traversable:
@@ -209,3 +223,7 @@ def check_setup(name: str, *, pinned_transcript: str | None = None) -> Provenanc
             "opt in with zkclaims.hazmat.allow_one_party_setup())"
         )
     return prov
+def clear_caches() -> None:
+    """Forget every artifact read so far (after a rebuild, or when the folder changes)."""
+    for f in (circuit_info, find_by_circuit_id, load_proving_key, load_verifying_key):
+        f.cache_clear()

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from zkclaims.circuits import build as _build
 from zkclaims.circuits.build import STATEMENTS, describe, package_dir
 
 __all__ = ["PHASE1_POWER", "CONTRIBUTORS", "BEACON_EXP", "SETUP_NOTE_MPC", "build_ceremony",
@@ -200,6 +201,7 @@ def install_statement(name: str, zkey_source: Path, ptau_path: Path | None = Non
                 phase1_contributions=len(ptau.contributions), transcript_sha256=digest,
                 transcript={"phase1": rel.as_posix(), "phase2": f"ceremony/{name}/{name}.zkey"})
     (art / "circuit.json").write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+    _write_pins()
     md = [f"# Phase 2 transcript: `{name}`", "",
           f"Circuit id (SHA-256 of the R1CS): `{desc['circuit_id']}`; {desc['n_constraints']} "
           f"constraints, {desc['n_public']} public inputs, QAP domain {shape.domain_size}.", "",
@@ -221,6 +223,16 @@ def install_statement(name: str, zkey_source: Path, ptau_path: Path | None = Non
     log(f"{name}: {len(z.contributions)} contributions verified; keys exported to {art} "
         f"(transcript {digest[:16]}...)")
     return art
+
+
+def _write_pins() -> None:
+    """Rewrite ``zkclaims/pins.py`` from the artifacts (``pins.py`` of another root in tests)."""
+    root = package_dir()
+    target = _build.pins_path() if root == _build.package_dir() else root / "pins.py"
+    _build.write_pins(root / "artifacts", target)
+    from zkclaims.circuits import clear_caches
+
+    clear_caches()
 
 
 def build_phase1(power: int = PHASE1_POWER, *, contributors: int = CONTRIBUTORS,
@@ -254,13 +266,6 @@ def build_ceremony(names: list[str] | None = None, *, power: int = PHASE1_POWER,
                    new_phase1: bool = False, contributors: int = CONTRIBUTORS,
                    beacon: str | None = None, log: Log = print) -> list[Path]:
     """Phase 1 (reused when committed, unless ``new_phase1``), then phase 2 of each statement."""
-    from zkclaims.circuits import (
-        circuit_info,
-        find_by_circuit_id,
-        load_proving_key,
-        load_verifying_key,
-    )
-
     if contributors < 1:
         raise ValueError("contributors: at least one")
     ptau_path = phase1_file(power)
@@ -270,8 +275,6 @@ def build_ceremony(names: list[str] | None = None, *, power: int = PHASE1_POWER,
         log(f"phase 1: reusing {ptau_path.relative_to(package_dir())}")
     out = [build_statement(n, ptau_path, contributors=contributors, beacon=beacon, log=log)
            for n in (names or list(STATEMENTS))]
-    for f in (circuit_info, find_by_circuit_id, load_proving_key, load_verifying_key):
-        f.cache_clear()
     return out
 
 

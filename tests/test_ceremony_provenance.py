@@ -7,12 +7,14 @@ import pytest
 import zkclaims.circuits as circuits
 from zkclaims.circuits import UntrustedSetupError, check_setup, provenance
 from zkclaims.circuits.build import STATEMENTS
+from zkclaims.errors import InvalidInputError
 
 from zkclaims.hazmat import allow_one_party_setup
 from zkclaims.prescriber import TrustedPrescribers
 from zkclaims.verifier import Verifier
 
 NAME = next(iter(STATEMENTS))
+INSURER = "AMC-75000123"
 
 
 def test_shipped_keys_come_from_the_ceremony():
@@ -20,15 +22,17 @@ def test_shipped_keys_come_from_the_ceremony():
     assert prov.multi_party and prov.setup == "mpc"
     assert prov.contributions >= 4 and prov.phase1_contributions >= 4
     assert len(prov.transcript_sha256) == 64 and "multi-party" in prov.note
-    assert Verifier(TrustedPrescribers()).provenance(NAME) == prov
+    assert Verifier(TrustedPrescribers(), insurer=INSURER).provenance(NAME) == prov
 
 
 def test_insurer_pins_the_transcript():
     digest = provenance(NAME).transcript_sha256
-    v = Verifier(TrustedPrescribers(), pinned_transcripts={NAME: digest.upper()})
+    v = Verifier(TrustedPrescribers(), insurer=INSURER, pinned_transcripts={NAME: digest})
     assert v.provenance(NAME).transcript_sha256 == digest
     with pytest.raises(UntrustedSetupError, match="pinned"):
-        Verifier(TrustedPrescribers(), pinned_transcripts={NAME: "ab" * 32})
+        Verifier(TrustedPrescribers(), insurer=INSURER, pinned_transcripts={NAME: "ab" * 32})
+    with pytest.raises(InvalidInputError, match="pinned_transcripts"):
+        Verifier(TrustedPrescribers(), insurer=INSURER, pinned_transcripts={NAME: "xyz"})
 
 
 @pytest.fixture()
@@ -44,7 +48,7 @@ def one_party(monkeypatch):
 def test_one_party_keys_are_refused_unless_opted_in(one_party):
     with pytest.raises(UntrustedSetupError, match="one-party-setup.*forge"):
         check_setup(NAME)
-    verifier = Verifier(TrustedPrescribers())
+    verifier = Verifier(TrustedPrescribers(), insurer=INSURER)
     with pytest.raises(UntrustedSetupError):
         verifier.provenance(NAME)
     with allow_one_party_setup():
