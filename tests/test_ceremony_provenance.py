@@ -7,8 +7,8 @@ import pytest
 import zkclaims.circuits as circuits
 from zkclaims.circuits import UntrustedSetupError, check_setup, provenance
 from zkclaims.circuits.build import STATEMENTS
-from zkclaims.errors import InvalidInputError
 
+from zkclaims.errors import InvalidInputError
 from zkclaims.hazmat import allow_one_party_setup
 from zkclaims.prescriber import TrustedPrescribers
 from zkclaims.verifier import Verifier
