@@ -291,10 +291,10 @@ def test_identity_in_a_contribution_record_is_refused(good):
 
 def test_contribution_parameters_are_checked():
     from zkclaims.ceremony.binfile import Cursor
-    from zkclaims.ceremony.ptau import _read_params
+    from zkclaims.ceremony.records import read_params
 
     def params(raw):
-        return _read_params(Cursor(struct.pack("<I", len(raw)) + raw, "t"), "record")
+        return read_params(Cursor(struct.pack("<I", len(raw)) + raw, "t"), "record")
 
     assert params(b"\x01\x03bob") == ("bob", None, None)
     assert params(b"\x01\x01b\x02\x0a\x03\x02\xaa\xbb") == ("b", 10, b"\xaa\xbb")

@@ -7,7 +7,8 @@ import os
 import tempfile
 from pathlib import Path
 
-from zkclaims.ceremony.ptau import Progress, Ptau, read_ptau
+from zkclaims.ceremony.ptau import Ptau, read_ptau
+from zkclaims.ceremony.records import Progress
 from zkclaims.ceremony.zkey import Zkey, read_zkey
 from zkclaims.errors import InputFileError
 

@@ -22,7 +22,8 @@ from typing import Any
 
 from zkclaims.ceremony.keys import scalar
 from zkclaims.ceremony.points import G1, G2, Group
-from zkclaims.ceremony.ptau import Lagrange, Progress, Ptau, _no_progress
+from zkclaims.ceremony.ptau import Lagrange, Ptau
+from zkclaims.ceremony.records import Progress, no_progress
 from zkclaims.field import R, domain
 
 __all__ = ["prepare_phase2", "ifft_points"]
@@ -73,7 +74,7 @@ def _levels(mono: Sequence[Any], top: int, group: Group, name: str, progress: Pr
     return out
 
 
-def prepare_phase2(ptau: Ptau, progress: Progress = _no_progress) -> Ptau:
+def prepare_phase2(ptau: Ptau, progress: Progress = no_progress) -> Ptau:
     """Return ``ptau`` with sections 12–15 computed (as ``snarkjs powersoftau prepare phase2``)."""
     k = ptau.power
     lag = Lagrange(

@@ -21,11 +21,11 @@ from __future__ import annotations
 
 import hashlib
 import struct
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from zkclaims.ceremony.binfile import BinFile, Cursor, read_binfile, write_binfile
+from zkclaims.ceremony.binfile import BinFile, read_binfile, write_binfile
 from zkclaims.ceremony.blake2b import PARTIAL_HASH_SIZE, Blake2b
 from zkclaims.ceremony.fq import FQ_BYTES, Q
 from zkclaims.ceremony.keys import KeyPart, PtauKey, create_ptau_key, scalar
@@ -40,6 +40,16 @@ from zkclaims.ceremony.points import (
     to_u,
     u_from_std,
 )
+from zkclaims.ceremony.records import (
+    KIND_BEACON,
+    KIND_CONTRIBUTION,
+    Progress,
+    check_kind,
+    check_name,
+    no_progress,
+    params_bytes,
+    read_params,
+)
 from zkclaims.ceremony.rng import ChaCha, beacon_rng, entropy_rng
 from zkclaims.ceremony.subgroup import parallel_checks
 from zkclaims.errors import MalformedInputError
@@ -53,21 +63,10 @@ __all__ = [
 
 MAGIC = b"ptau"
 MAX_POWER = 20  #: largest 2^k this implementation reads (2^20: a 1 GB file)
-KIND_CONTRIBUTION = 0
-KIND_BEACON = 1
 HASH_SIZE = 64
 _SECTIONS = {1: "header", 2: "tauG1", 3: "tauG2", 4: "alphaTauG1", 5: "betaTauG1", 6: "betaG2",
              7: "contributions", 12: "lagrange tauG1", 13: "lagrange tauG2",
              14: "lagrange alphaTauG1", 15: "lagrange betaTauG1"}
-_NAME_MAX_CHARS = 64
-
-#: A progress callback: ``progress(step_name, done, total)``.
-Progress = Callable[[str, int, int], None]
-
-
-def _no_progress(step: str, done: int, total: int) -> None:
-    return None
-
 
 @dataclass(frozen=True)
 class PtauContribution:
@@ -221,41 +220,6 @@ def _points(bf: BinFile, sid: int, group: Group, count: int,
     return decode_points(group, data, count, f"{bf.what}: {_SECTIONS[sid]}", std_out=std_out)
 
 
-def _read_params(rd: Cursor, where: str) -> tuple[str | None, int | None, bytes | None]:
-    length = rd.u32()
-    sub = Cursor(rd.take(length), f"{where}.parameters")
-    name = exp = beacon = None
-    last = 0
-    while sub.remaining():
-        kind = sub.u8()
-        if kind <= last:
-            raise MalformedInputError(f"{where}.parameters: not sorted or repeated ({kind})")
-        last = kind
-        if kind == 1:
-            raw = bytes(sub.take(sub.u8()))
-            try:
-                name = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                raise MalformedInputError(f"{where}.name: not UTF-8 ({raw!r:.80})") from None
-        elif kind == 2:
-            exp = sub.u8()
-        elif kind == 3:
-            beacon = bytes(sub.take(sub.u8()))
-        else:
-            raise MalformedInputError(f"{where}.parameters: unknown parameter type {kind}")
-    return name, exp, beacon
-
-
-def _check_kind(kind: int, exp: int | None, beacon: bytes | None, where: str) -> None:
-    if kind not in (KIND_CONTRIBUTION, KIND_BEACON):
-        raise MalformedInputError(f"{where}.type: {kind} is neither 0 (contribution) nor 1 "
-                                  "(beacon)")
-    if kind == KIND_BEACON and (exp is None or not beacon):
-        raise MalformedInputError(f"{where}: a beacon without its value or iteration count")
-    if kind == KIND_CONTRIBUTION and (exp is not None or beacon is not None):
-        raise MalformedInputError(f"{where}: beacon parameters on a non-beacon contribution")
-
-
 def _read_contributions(bf: BinFile) -> tuple[PtauContribution, ...]:
     rd = bf.cursor(7, "contributions")
     n = rd.u32()
@@ -283,8 +247,8 @@ def _read_contributions(bf: BinFile) -> tuple[PtauContribution, ...]:
         Blake2b.from_partial(partial, f"{where}.partial_hash")
         next_challenge = bytes(rd.take(HASH_SIZE))
         kind = rd.u32()
-        name, exp, beacon = _read_params(rd, where)
-        _check_kind(kind, exp, beacon, where)
+        name, exp, beacon = read_params(rd, where)
+        check_kind(kind, exp, beacon, where)
         out.append(PtauContribution(tau_g1, tau_g2, alpha_g1, beta_g1, beta_g2, key, partial,
                                     next_challenge, kind, name, exp, beacon))
     rd.done()
@@ -294,7 +258,7 @@ def _read_contributions(bf: BinFile) -> tuple[PtauContribution, ...]:
 def read_ptau(data: bytes, what: str = "ptau", progress: Progress | None = None) -> Ptau:
     """See :func:`_read_ptau` (large point lists are subgroup-checked on worker processes)."""
     with parallel_checks():
-        return _read_ptau(data, what, progress or _no_progress)
+        return _read_ptau(data, what, progress or no_progress)
 
 
 def _read_ptau(data: bytes, what: str, progress: Progress) -> Ptau:
@@ -349,18 +313,6 @@ def _read_ptau(data: bytes, what: str, progress: Progress) -> Ptau:
 
 def _params(c: PtauContribution) -> bytes:
     return params_bytes(c.name, c.kind, c.num_iterations_exp, c.beacon_hash)
-
-
-def params_bytes(name: str | None, kind: int, exp: int | None, beacon: bytes | None) -> bytes:
-    """Return the parameter block of a contribution record (ptau and zkey share it)."""
-    out = bytearray()
-    if name:
-        raw = name[:_NAME_MAX_CHARS].encode("utf-8")
-        out += bytes([1, len(raw)]) + raw
-    if kind == KIND_BEACON:
-        assert exp is not None and beacon is not None
-        out += bytes([2, exp, 3, len(beacon)]) + beacon
-    return struct.pack("<I", len(out)) + bytes(out)
 
 
 def ptau_bytes(ptau: Ptau) -> bytes:
@@ -422,7 +374,7 @@ def _apply(points: Sequence[Any], first: int, inc: int, step: str, progress: Pro
 def _contribute(ptau: Ptau, rng: ChaCha, kind: int, name: str | None, exp: int | None,
                 beacon: bytes | None, progress: Progress) -> tuple[Ptau, bytes]:
     if name is not None:
-        _check_name(name)
+        check_name(name)
     challenge = ptau.last_challenge
     key, (tau, alpha, beta) = create_ptau_key(challenge, rng)
     new = Ptau(
@@ -451,16 +403,9 @@ def _contribute(ptau: Ptau, rng: ChaCha, kind: int, name: str | None, exp: int |
     return replace(new, contributions=(*ptau.contributions, record)), response_hash
 
 
-def _check_name(name: str) -> None:
-    if not isinstance(name, str) or not 1 <= len(name) <= _NAME_MAX_CHARS:
-        raise MalformedInputError(
-            f"name: expected 1 to {_NAME_MAX_CHARS} characters, got {name!r:.80}"
-        )
-
-
 def contribute_ptau(
     ptau: Ptau, name: str | None = None, entropy: str | bytes | None = None,
-    progress: Progress = _no_progress,
+    progress: Progress = no_progress,
 ) -> tuple[Ptau, bytes]:
     """Return a new contribution with fresh secrets (``secrets`` + optional ``entropy``).
 
@@ -472,7 +417,7 @@ def contribute_ptau(
 
 def beacon_ptau(
     ptau: Ptau, beacon_hash: bytes, num_iterations_exp: int, name: str | None = None,
-    progress: Progress = _no_progress,
+    progress: Progress = no_progress,
 ) -> tuple[Ptau, bytes]:
     """Return a beacon contribution: secrets derived from a public value by iterated SHA-256."""
     rng = beacon_rng(beacon_hash, num_iterations_exp)

@@ -35,7 +35,8 @@ from zkclaims.ceremony.circuit import CircuitShape, compose, fold
 from zkclaims.ceremony.errors import ContributionError
 from zkclaims.ceremony.keys import scalar
 from zkclaims.ceremony.points import G1, G2, to_u
-from zkclaims.ceremony.ptau import Progress, Ptau, _no_progress
+from zkclaims.ceremony.ptau import Ptau
+from zkclaims.ceremony.records import Progress, no_progress
 from zkclaims.ceremony.rng import beacon_rng, fr_from_rng, g1_from_rng, hash_to_g2
 from zkclaims.ceremony.verify_ptau import MAX_VERIFY_BEACON_EXP, ContributionInfo
 from zkclaims.ceremony.zkey import (
@@ -131,7 +132,7 @@ def _check_keys(z: Zkey, ptau: Ptau, last: ZkeyContribution) -> ContributionErro
 
 
 def _check_queries(z: Zkey, shape: CircuitShape, pts: dict[str, Any]) -> None:
-    """Coefficients, A, B1, B2 and IC against the R1CS and the Lagrange points."""
+    """Check A, B1, B2 and IC against the R1CS and the Lagrange points."""
     n, cols, n_pub = shape.domain_size, shape.columns, shape.n_public
     w_a = random_coefficients(shape.n_vars)
     w_b = random_coefficients(shape.n_vars)
@@ -179,7 +180,7 @@ def _add_l_h(z: Zkey, shape: CircuitShape, pts: dict[str, Any], batch: PairingBa
 
 def verify_zkey(z: Zkey, shape: CircuitShape, ptau: Ptau, *,
                 max_beacon_exp: int = MAX_VERIFY_BEACON_EXP,
-                progress: Progress = _no_progress) -> Phase2Report:
+                progress: Progress = no_progress) -> Phase2Report:
     """Verify a parsed ``.zkey`` against the circuit and a prepared phase-1 file.
 
     The phase-1 file itself is not verified here (:func:`verify_ptau` does it). Returns a

@@ -28,17 +28,16 @@ from zkclaims.ceremony.errors import CeremonyError
 from zkclaims.ceremony.fq import FQ_BYTES, Q
 from zkclaims.ceremony.keys import DeltaKey, KeyPart, create_delta_key, scalar
 from zkclaims.ceremony.points import G1, G2, decode_points, encode_points, to_u
-from zkclaims.ceremony.ptau import (
+from zkclaims.ceremony.ptau import Lagrange, Ptau
+from zkclaims.ceremony.records import (
     KIND_BEACON,
     KIND_CONTRIBUTION,
-    Lagrange,
     Progress,
-    Ptau,
-    _check_kind,
-    _check_name,
-    _no_progress,
-    _read_params,
+    check_kind,
+    check_name,
+    no_progress,
     params_bytes,
+    read_params,
 )
 from zkclaims.ceremony.rng import ChaCha, beacon_rng, entropy_rng
 from zkclaims.ceremony.subgroup import parallel_checks
@@ -196,8 +195,8 @@ def _contributions(bf: BinFile) -> tuple[bytes, tuple[ZkeyContribution, ...]]:
                                allow_identity=False)[0]
         transcript = bytes(rd.take(64))
         kind = rd.u32()
-        name, exp, beacon = _read_params(rd, where)
-        _check_kind(kind, exp, beacon, where)
+        name, exp, beacon = read_params(rd, where)
+        check_kind(kind, exp, beacon, where)
         out.append(ZkeyContribution(g1[0], KeyPart(g1[1], g1[2], g2_spx), transcript, kind, name,
                                     exp, beacon))
     rd.done()
@@ -313,7 +312,7 @@ def initial_l_columns(shape: CircuitShape, pts: dict[str, Any], lo: int, hi: int
 
 
 def new_zkey(r1cs: bytes | R1CS | CircuitShape, ptau: Ptau,
-             progress: Progress = _no_progress) -> Zkey:
+             progress: Progress = no_progress) -> Zkey:
     """Return the initial key of a circuit from a prepared phase-1 file (``snarkjs zkey new``).
 
     It has no contribution: delta = 1, so it must not be used before at least one.
@@ -352,7 +351,7 @@ def new_zkey(r1cs: bytes | R1CS | CircuitShape, ptau: Ptau,
 def _contribute(z: Zkey, rng: ChaCha, kind: int, name: str | None, exp: int | None,
                 beacon: bytes | None, progress: Progress) -> tuple[Zkey, bytes]:
     if name is not None:
-        _check_name(name)
+        check_name(name)
     key, d = create_delta_key(z.transcript_hasher(), rng)
     ds, d_inv = scalar(d), scalar(pow(d, -1, R))
     del d
@@ -379,7 +378,7 @@ def _record(key: DeltaKey, delta_g1: Any, kind: int, name: str | None, exp: int 
 
 
 def contribute_zkey(z: Zkey, name: str | None = None, entropy: str | bytes | None = None,
-                    progress: Progress = _no_progress) -> tuple[Zkey, bytes]:
+                    progress: Progress = no_progress) -> tuple[Zkey, bytes]:
     """Return a delta contribution with fresh secrets (``secrets`` + optional ``entropy``).
 
     Returns the new key and the contribution hash to publish.
@@ -388,7 +387,7 @@ def contribute_zkey(z: Zkey, name: str | None = None, entropy: str | bytes | Non
 
 
 def beacon_zkey(z: Zkey, beacon_hash: bytes, num_iterations_exp: int, name: str | None = None,
-                progress: Progress = _no_progress) -> tuple[Zkey, bytes]:
+                progress: Progress = no_progress) -> tuple[Zkey, bytes]:
     """Return a beacon contribution: delta derived from a public value by iterated SHA-256."""
     rng = beacon_rng(beacon_hash, num_iterations_exp)
     return _contribute(z, rng, KIND_BEACON, name, num_iterations_exp, bytes(beacon_hash),
