@@ -73,7 +73,7 @@ def test_opening_is_canonical_and_checks(signed):
     assert Opening.model_validate_json(opening.model_dump_json()) == opening
     assert Attestation.model_validate_json(att.model_dump_json()) == att
     assert opening.model_dump()["format"] == "zkclaims-opening/v1"
-    assert att.model_dump()["format"] == "zkclaims-attestation/v1"
+    assert att.model_dump()["format"] == "zkclaims-attestation/v2"
 
 
 def test_opening_with_another_blinding_does_not_open(signed):
@@ -144,7 +144,7 @@ def test_key_files(tmp_path, key):
     save_private_key(key, path)
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     assert public_key_hex(load_private_key(path)) == public_key_hex(key)
-    with pytest.raises(FileExistsError):
+    with pytest.raises(InvalidInputError, match="exists already"):
         save_private_key(key, path)
     (tmp_path / "bad.pem").write_text("not a key")
     with pytest.raises(InvalidInputError, match="key"):

@@ -37,12 +37,12 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
-import struct
 from collections.abc import Mapping
 from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from zkclaims.domain.attestation import Attestation, attestation_message
 from zkclaims.domain.base import Model
 from zkclaims.domain.models import (
     ADDITION_MAX_Q,
@@ -430,11 +430,9 @@ def claim_context(claim: Claim, invoice: Invoice, circuit_id: str) -> int:
 
 
 # ---------------------------------------------------------------------------------------------
-# Exchanged documents: attestation, contract, claim bundle
+# Exchanged documents: contract, claim bundle (the attestation: zkclaims.domain.attestation)
 # ---------------------------------------------------------------------------------------------
 
-ATTESTATION_FORMAT = "zkclaims-attestation/v1"
-_ATTESTATION_PREFIX = b"zkclaims/attestation/v1\x00"
 #: Format tag of a claim bundle (bumped on any incompatible change).
 BUNDLE_FORMAT = "zkclaims-claim-bundle/v1"
 CONTRACT_FORMAT = "zkclaims-contract/v1"
@@ -453,92 +451,6 @@ def _field_element(v: Any, field: str) -> str:
     if not 0 <= n < R:
         raise ValueError(f"{field}: must be below the scalar field order r (got {v!r})")
     return str(n)
-
-
-def attestation_message(
-    commitment: int, prescriber_id: str, kind: PrescriberKind, day: _dt.date
-) -> bytes:
-    """Return the canonical bytes the prescriber signs (Ed25519).
-
-    ``zkclaims/attestation/v1`` and a NUL byte || C (32 bytes big-endian) || len(id) (1 byte) || id
-    (UTF-8) || len(kind) (1 byte) || kind (ASCII) || day (u32 big-endian, days since
-    1970-01-01). The length prefixes make the encoding injective.
-    """
-    if not 0 <= commitment < R:
-        raise InvalidInputError("commitment", commitment, "must be in [0, r)")
-    pid = prescriber_id.encode("utf-8")
-    if not 0 < len(pid) < 256:
-        raise InvalidInputError("prescriber_id", prescriber_id, "must be 1..255 bytes in UTF-8")
-    k = PrescriberKind(kind).value.encode("ascii")
-    return (
-        _ATTESTATION_PREFIX
-        + commitment.to_bytes(32, "big")
-        + bytes([len(pid)])
-        + pid
-        + bytes([len(k)])
-        + k
-        + struct.pack(">I", day_number(day, "prescription_day"))
-    )
-
-
-class Attestation(Model):
-    """The prescriber's signed statement: "I prescribed what commitment C hides, on that day".
-
-    ``signature`` is the hex Ed25519 signature over :func:`attestation_message`; check it with
-    :func:`zkclaims.prescriber.verify_attestation`.
-    """
-
-    format: Literal["zkclaims-attestation/v1"] = ATTESTATION_FORMAT
-    commitment: str
-    prescriber_id: str
-    prescriber_kind: PrescriberKind
-    prescription_day: _dt.date
-    signature: str
-
-    @field_validator("commitment", mode="before")
-    @classmethod
-    def _fe(cls, v: Any) -> str:
-        return _field_element(v, "commitment")
-
-    @field_validator("prescription_day")
-    @classmethod
-    def _day(cls, v: _dt.date) -> _dt.date:
-        if not 0 <= (v - EPOCH).days < 1 << DAY_BITS:
-            raise ValueError(
-                f"prescription_day: must lie between 1970-01-01 and 2149-06-06 (got {v})"
-            )
-        return v
-
-    @field_validator("prescriber_id", mode="before")
-    @classmethod
-    def _id(cls, v: Any) -> str:
-        if not isinstance(v, str) or not v or v != v.strip() or len(v.encode()) > 255:
-            raise ValueError(
-                f"prescriber_id: non-empty, no surrounding spaces, <= 255 bytes (got {v!r})"
-            )
-        return v
-
-    @field_validator("signature", mode="before")
-    @classmethod
-    def _sig(cls, v: Any) -> str:
-        if not isinstance(v, str) or len(v) != 128:
-            raise ValueError(f"signature: expected 128 hex digits (got {v!r:.80})")
-        try:
-            bytes.fromhex(v)
-        except ValueError:
-            raise ValueError(f"signature: not hexadecimal (got {v!r:.80})") from None
-        return v.lower()
-
-    @property
-    def commitment_int(self) -> int:
-        """The commitment as an int."""
-        return int(self.commitment)
-
-    def message(self) -> bytes:
-        """Return the signed bytes (:func:`attestation_message`)."""
-        return attestation_message(
-            self.commitment_int, self.prescriber_id, self.prescriber_kind, self.prescription_day
-        )
 
 
 class Contract(Model):

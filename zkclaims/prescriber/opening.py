@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from typing import Any, Literal
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import field_validator
 
 from zkclaims import poseidon
@@ -14,12 +14,13 @@ from zkclaims.domain.claim import (
     COMMITMENT_TAG,
     Attestation,
     _field_element,
-    attestation_message,
     pack_prescription,
 )
 from zkclaims.domain.models import Prescription
 from zkclaims.errors import InvalidInputError
 from zkclaims.field import R
+from zkclaims.prescriber.keys import PrivateKey
+from zkclaims.prescriber.sign import sign_attestation
 
 __all__ = ["BLINDING_BITS", "OPENING_FORMAT", "Opening", "commit", "commitment_of", "prescribe"]
 
@@ -85,23 +86,28 @@ class Opening(Model):
 
 
 def prescribe(
-    prescription: Prescription, key: Ed25519PrivateKey, prescriber_id: str
+    prescription: Prescription,
+    key: PrivateKey,
+    prescriber_id: str,
+    *,
+    medical_situation: bool = False,
+    certificate_chain: Sequence[object] | None = None,
 ) -> tuple[Opening, Attestation]:
-    """Canonicalise, commit (fresh blinding) and sign; return ``(opening, attestation)``."""
+    """Canonicalise, commit (fresh blinding) and sign; return ``(opening, attestation)``.
+
+    The signature side is :func:`zkclaims.prescriber.sign.sign_attestation` (Ed25519 or ECDSA
+    P-256 key, optional medical situation and certificate chain).
+    """
     canon = prescription.canonical()
     pack_prescription(canon)  # validates the packing ranges (raises naming the field)
     c, r = commit(canon)
-    msg = attestation_message(c, prescriber_id, canon.prescriber_kind, canon.issued_on)
-    att = Attestation(
-        commitment=str(c),
+    att = sign_attestation(
+        key,
+        commitment=c,
         prescriber_id=prescriber_id,
         prescriber_kind=canon.prescriber_kind,
         prescription_day=canon.issued_on,
-        signature=key.sign(msg).hex(),
+        medical_situation=medical_situation,
+        certificate_chain=certificate_chain,
     )
     return Opening(prescription=canon, blinding=str(r), commitment=str(c)), att
-
-
-# ---------------------------------------------------------------------------------------------
-# Keys and the trusted-prescribers file
-# ---------------------------------------------------------------------------------------------
