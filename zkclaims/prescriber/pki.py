@@ -63,6 +63,9 @@ __all__ = [
     "default_profile",
     "verify_certificate_chain",
     "attestation_error",
+    "load_certificates",
+    "load_crl",
+    "der_text",
 ]
 
 #: Key usage bits a profile may ask the leaf for (any one of them suffices).
@@ -395,8 +398,34 @@ def verify_certificate_chain(att: Attestation, pki: PkiTrust | None, *,
     return key  # type: ignore[return-value]
 
 
-def certificate_text(cert: x509.Certificate) -> str:
-    """Base64 DER of a certificate (as roots and chains store it)."""
+def load_certificates(data: bytes, field: str = "certificates") -> list[x509.Certificate]:
+    """Read certificates from PEM (one or more, in order) or one DER certificate."""
+    try:
+        if b"-----BEGIN" in data:
+            certs = x509.load_pem_x509_certificates(data)
+        else:
+            certs = [x509.load_der_x509_certificate(data)]
+    except ValueError as exc:
+        raise InvalidInputError(field, f"{len(data)} bytes",
+                                f"not PEM or DER X.509 certificates ({exc})") from None
+    if not certs:
+        raise InvalidInputError(field, f"{len(data)} bytes", "no certificate in it")
+    return certs
+
+
+def load_crl(data: bytes, field: str = "crl") -> x509.CertificateRevocationList:
+    """Read a CRL from PEM or DER."""
+    try:
+        if b"-----BEGIN" in data:
+            return x509.load_pem_x509_crl(data)
+        return x509.load_der_x509_crl(data)
+    except ValueError as exc:
+        raise InvalidInputError(field, f"{len(data)} bytes",
+                                f"not a PEM or DER X.509 CRL ({exc})") from None
+
+
+def der_text(obj: x509.Certificate | x509.CertificateRevocationList) -> str:
+    """Base64 DER of a certificate or CRL (as the trust file and chains store them)."""
     from cryptography.hazmat.primitives.serialization import Encoding
 
-    return base64.b64encode(cert.public_bytes(Encoding.DER)).decode("ascii")
+    return base64.b64encode(obj.public_bytes(Encoding.DER)).decode("ascii")
