@@ -175,8 +175,11 @@ def decode_prescription_text(
     if kinds >> 4 >= len(_KINDS) or kinds & 15 >= len(_PRESCRIBERS):
         raise _error(f"unknown kinds {kinds:#04x}")
     prescriber_kind = _PRESCRIBERS[kinds & 15]
-    rx = unpack_prescription(int.from_bytes(r.take(_PACKED_BYTES, "prescription"), "big"),
-                             prescriber_kind)
+    packed = int.from_bytes(r.take(_PACKED_BYTES, "prescription"), "big")
+    try:
+        rx = unpack_prescription(packed, prescriber_kind)
+    except InvalidInputError as exc:
+        raise _error(f"prescription: {exc}") from None
     blinding = int.from_bytes(r.take(32, "blinding"), "big")
     if blinding >= R:
         raise _error("blinding: not below the scalar field order r")
@@ -214,15 +217,23 @@ def decode_prescription_text(
         raise _error("prescriber id: not UTF-8") from None
     commitment = commitment_of(rx, blinding)
     opening = Opening(prescription=rx, blinding=str(blinding), commitment=str(commitment))
-    attestation = Attestation(
+    try:
+        attestation = _attestation(flags, kinds, commitment, prescriber_id, rx, signature, chain)
+    except InvalidInputError as exc:
+        raise _error(f"attestation: {exc}") from None
+    return opening, attestation
+
+
+def _attestation(flags: int, kinds: int, commitment: int, prescriber_id: str, rx: Any,
+                 signature: bytes, chain: list[bytes] | None) -> Attestation:
+    return Attestation(
         format=ATTESTATION_FORMAT_V2, kind=_KINDS[kinds >> 4], commitment=str(commitment),
-        prescriber_id=prescriber_id, prescriber_kind=prescriber_kind,
+        prescriber_id=prescriber_id, prescriber_kind=rx.prescriber_kind,
         prescription_day=rx.issued_on, medical_situation=bool(flags >> 2 & 1),
         algorithm=_ALGORITHMS[flags & 3], signature=signature.hex(),
         certificate_chain=None if chain is None else [
             base64.b64encode(der).decode("ascii") for der in chain],
     )
-    return opening, attestation
 
 
 def _ordinal(n: int) -> Any:
