@@ -12,7 +12,8 @@ subcommands; :data:`GROUPS` lists them in the order of ``zkclaims --help``:
 * :mod:`.trust` — ``trust add | revoke | list | add-root | add-crl | check``;
 * :mod:`.claim` — ``prove``, ``verify``, ``export-snarkjs``, ``inspect``;
 * :mod:`.circuits` — ``circuits build``;
-* :mod:`.demo` — ``demo``.
+* :mod:`.demo` — ``demo``;
+* :mod:`.tariffs` — ``tariffs import``, ``tariffs show`` (the LPP tables).
 
 Helpers shared by the groups (exit codes, JSON files, option parsers) are in :mod:`._common`.
 """
@@ -25,14 +26,14 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
-from zkclaims.cli import circuits, claim, demo, prescriber, rules, trust
+from zkclaims.cli import circuits, claim, demo, prescriber, rules, tariffs, trust
 from zkclaims.cli._common import EXIT_INVALID, EXIT_MALFORMED, EXIT_OK, pydantic_line
 from zkclaims.errors import ZkClaimsError, echo_value
 
 __all__ = ["EXIT_OK", "EXIT_INVALID", "EXIT_MALFORMED", "GROUPS", "build_parser", "main"]
 
 #: The command groups, in the order of ``zkclaims --help``. Append new ones here.
-GROUPS: list[ModuleType] = [rules, prescriber, trust, claim, circuits, demo]
+GROUPS: list[ModuleType] = [rules, prescriber, trust, claim, circuits, demo, tariffs]
 
 
 def _version() -> str:
