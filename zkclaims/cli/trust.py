@@ -129,6 +129,8 @@ def _cmd_add(args: argparse.Namespace) -> int:
     from zkclaims.errors import InputFileError, InvalidInputError
     from zkclaims.prescriber import load_public_key_text
 
+    not_before = iso_date(args.not_before, "--not-before")
+    not_after = iso_date(args.not_after, "--not-after") if args.not_after else None
     trusted = _load(args.trusted, create=True)
     text = args.public_key
     if os.path.isfile(text):
@@ -138,8 +140,6 @@ def _cmd_add(args: argparse.Namespace) -> int:
             raise InputFileError("--public-key", text, str(exc)) from None
     else:
         key = load_public_key_text(text, args.algorithm, "--public-key")
-    not_before = iso_date(args.not_before, "--not-before")
-    not_after = iso_date(args.not_after, "--not-after") if args.not_after else None
     added = trusted.add(args.prescriber_id, key, args.kind, not_before=not_before,
                         not_after=not_after)
     _save(trusted, args.trusted)

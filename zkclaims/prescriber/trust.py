@@ -235,13 +235,8 @@ class TrustedPrescribers(MutableModel):
                                  f"cannot read: {exc.strerror}") from None
         except UnicodeDecodeError:
             raise InputFileError("trusted_prescribers", str(path), "not UTF-8 text") from None
-        try:
-            return cls.model_validate(json.loads(text))
-        except json.JSONDecodeError as exc:
-            raise InputFileError("trusted_prescribers", str(path),
-                                 f"not JSON: {exc.msg} at line {exc.lineno}") from None
-        except RecursionError:
-            raise InputFileError("trusted_prescribers", str(path), "nested too deeply") from None
+        try:  # pydantic's JSON parser caps the nesting depth (json.loads may overflow the stack)
+            return cls.model_validate_json(text)
         except InvalidInputError as exc:
             raise InputFileError("trusted_prescribers", str(path), str(exc)) from None
 
