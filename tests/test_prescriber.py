@@ -51,7 +51,7 @@ from zkclaims.prescriber import (
 from zkclaims.prescriber.ed25519 import SMALL_ORDER_ENCODINGS, L, P, small_order_points
 from zkclaims.prescriber.sign import P256_ORDER
 
-VECTORS = Path(__file__).parent / "vectors" / "prescriber"
+VECTORS = Path(__file__).parent / "fixtures" / "prescriber"
 RX = Prescription(
     right=EyePrescription(sphere="-2.00", cylinder="-1.00", axis=180, addition="2.00"),
     left=EyePrescription(sphere="+1.25"),
