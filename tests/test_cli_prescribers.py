@@ -138,6 +138,14 @@ def test_trust_revoke_and_check_bad_input(workdir, capsys):
     assert code == EXIT_MALFORMED and "names none" in err
     code, _, err = run(capsys, "trust", "revoke", "t.json", "--prescriber-id", "RPPS-2", "--all")
     assert code == EXIT_MALFORMED and "not a trusted prescriber" in err
+    # an attestation by a key the insurer does not know, by a prescriber it does not know
+    assert run(capsys, "keygen", "--out", "stranger.pem")[0] == 0
+    for pid, reason in ((PID, "bad_signature"), ("RPPS-10000000000", "untrusted_prescriber")):
+        assert run(capsys, "prescribe", "examples/prescription.json", "--key", "stranger.pem",
+                   "--prescriber-id", pid, "--out-opening", f"o-{pid}.json",
+                   "--out-attestation", f"a-{pid}.json")[0] == 0
+        code, out, _ = run(capsys, "trust", "check", "t.json", f"a-{pid}.json", "--json")
+        assert code == EXIT_INVALID and json.loads(out)["reason"] == reason
     code, _, err = run(capsys, "trust", "list", "missing.json")
     assert code == EXIT_MALFORMED and "missing.json" in err
     Path("garbage.json").write_text("{")
