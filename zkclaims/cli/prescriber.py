@@ -240,7 +240,7 @@ def _add_opening(sub: Sub) -> None:
     i = osub.add_parser(
         "import", help="decode a prescription QR text into opening.json and attestation.json",
         description="Decode a prescription QR text (ZKRX1:...): the checksum, the version and "
-        "every field are checked and the opening must open its commitment. SOURCE is the text "
+        "every field are checked and the opening must open its commitment. TEXT|FILE is the text "
         "itself, a file holding it, or - for standard input. The signature is the insurer's to "
         "check (zkclaims trust check).",
     )
