@@ -24,6 +24,7 @@ from zkclaims.prescriber import TrustedPrescribers, key_id, load_private_key, pu
 ROOT = Path(__file__).resolve().parents[1]
 MARKER = "<!-- zkclaims:prescriber-commands -->"
 PID = "RPPS-10001234567"
+RX_ARGS = ("examples/prescription.json", "--patient", "examples/patient.json")
 
 
 def readme_commands() -> list[tuple[list[str], int]]:
@@ -141,7 +142,7 @@ def test_trust_revoke_and_check_bad_input(workdir, capsys):
     # an attestation by a key the insurer does not know, by a prescriber it does not know
     assert run(capsys, "keygen", "--out", "stranger.pem")[0] == 0
     for pid, reason in ((PID, "bad_signature"), ("RPPS-10000000000", "untrusted_prescriber")):
-        assert run(capsys, "prescribe", "examples/prescription.json", "--key", "stranger.pem",
+        assert run(capsys, "prescribe", *RX_ARGS, "--key", "stranger.pem",
                    "--prescriber-id", pid, "--out-opening", f"o-{pid}.json",
                    "--out-attestation", f"a-{pid}.json")[0] == 0
         code, out, _ = run(capsys, "trust", "check", "t.json", f"a-{pid}.json", "--json")
@@ -180,7 +181,7 @@ def test_a_prescription_signed_under_a_certificate(pki_files, capsys):
                  ["trust", "add-crl", "t.json", "root.crl"]):
         code, out, err = run(capsys, *argv)
         assert code == 0, err
-    code, out, err = run(capsys, "prescribe", "examples/prescription.json", "--key",
+    code, out, err = run(capsys, "prescribe", *RX_ARGS, "--key",
                          "doctor.pem", "--prescriber-id", PID, "--certificate-chain",
                          "chain.pem", "--qr", "rx.svg", "--qr-text", "rx.txt",
                          "--out-attestation", "att.json", "--medical-situation")
@@ -209,7 +210,7 @@ def test_a_prescription_signed_under_a_certificate(pki_files, capsys):
     assert code == EXIT_MALFORMED and "not a DER X.509 certificate" in err
     assert len(err.strip().splitlines()) == 1
     Path("junk.pem").write_text("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
-    code, _, err = run(capsys, "prescribe", "examples/prescription.json", "--key", "doctor.pem",
+    code, _, err = run(capsys, "prescribe", *RX_ARGS, "--key", "doctor.pem",
                        "--prescriber-id", PID, "--certificate-chain", "junk.pem",
                        "--out-opening", "o2.json")
     assert code == EXIT_MALFORMED and "--certificate-chain" in err and not Path("o2.json").exists()
@@ -222,7 +223,7 @@ def test_a_prescription_signed_under_a_certificate(pki_files, capsys):
 
 def test_prescribe_never_overwrites_without_force(workdir, capsys):
     assert run(capsys, "keygen", "--out", "k.pem")[0] == 0
-    args = ["prescribe", "examples/prescription.json", "--key", "k.pem", "--prescriber-id",
+    args = ["prescribe", *RX_ARGS, "--key", "k.pem", "--prescriber-id",
             PID, "--out-opening", "o.json", "--out-attestation", "a.json"]
     assert run(capsys, *args)[0] == 0
     first = Path("o.json").read_text()
@@ -232,21 +233,21 @@ def test_prescribe_never_overwrites_without_force(workdir, capsys):
     assert run(capsys, *args, "--force")[0] == 0
     assert Path("o.json").read_text() != first
     assert stat.S_IMODE(Path("o.json").stat().st_mode) == 0o600
-    code, _, err = run(capsys, "prescribe", "examples/prescription.json", "--key", "k.pem",
+    code, _, err = run(capsys, "prescribe", *RX_ARGS, "--key", "k.pem",
                        "--prescriber-id", PID, "--out-attestation", "x.json")
     assert code == EXIT_MALFORMED and "--out-opening, --qr or --qr-text" in err
-    code, _, err = run(capsys, "prescribe", "examples/prescription.json", "--key", "k.pem",
+    code, _, err = run(capsys, "prescribe", *RX_ARGS, "--key", "k.pem",
                        "--prescriber-id", PID, "--qr", "rx.gif")
     assert code == EXIT_MALFORMED and ".png" in err
     Path("link.json").symlink_to(workdir / "target.json")
-    code, _, err = run(capsys, *args[:7], "link.json", "--force")
+    code, _, err = run(capsys, *args[:9], "link.json", "--force")
     assert code == EXIT_MALFORMED and "symbolic link" in err and not (workdir / "target.json"
                                                                       ).exists()
 
 
 def test_opening_import_bad_input(workdir, capsys, monkeypatch):
     assert run(capsys, "keygen", "--out", "k.pem")[0] == 0
-    assert run(capsys, "prescribe", "examples/prescription.json", "--key", "k.pem",
+    assert run(capsys, "prescribe", *RX_ARGS, "--key", "k.pem",
                "--prescriber-id", PID, "--qr-text", "rx.txt")[0] == 0
     text = Path("rx.txt").read_text().strip()
     out = ["--out-opening", "o.json", "--out-attestation", "a.json"]
@@ -291,7 +292,7 @@ def test_every_command_and_flag_of_this_part_has_help():
 def test_prescribe_never_prints_the_qr_text(workdir, capsys):
     """The QR text holds the opening: prescribe never prints it."""
     assert run(capsys, "keygen", "--out", "k.pem")[0] == 0
-    code, out, _ = run(capsys, "prescribe", "examples/prescription.json", "--key", "k.pem",
+    code, out, _ = run(capsys, "prescribe", *RX_ARGS, "--key", "k.pem",
                        "--prescriber-id", PID, "--qr-text", "rx.txt")
     assert code == 0 and Path("rx.txt").read_text().strip() not in out
 

@@ -13,7 +13,7 @@ import segno
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from zkclaims.domain import EyePrescription, Prescription
+from zkclaims.domain import EyePrescription, Patient, Prescription
 from zkclaims.errors import InvalidInputError
 from zkclaims.hazmat.pki import DemoPki
 from zkclaims.prescriber import TrustedPrescribers, generate_key, prescribe, verify_attestation
@@ -34,12 +34,14 @@ RX = Prescription(
     issued_on=dt.date(2025, 3, 10),
 )
 PID = "RPPS-10001234567"
+PATIENT = Patient(ins="2 85 02 2A 012 345 78", birth_date=dt.date(1985, 2, 14))  # Corsica
 
 
 @pytest.fixture(scope="module", params=["ed25519", "ecdsa-p256"])
 def signed(request):
     key = generate_key(request.param)
-    opening, att = prescribe(RX, key, PID, medical_situation=True)
+    opening, att = prescribe(RX, patient=PATIENT, key=key, prescriber_id=PID,
+                             medical_situation=True)
     trust = TrustedPrescribers()
     trust.add(PID, key)
     return opening, att, trust
@@ -49,14 +51,15 @@ def signed(request):
 def pki_signed():
     pki = DemoPki()
     key, cert = pki.issue(not_before=dt.date(2024, 1, 1))
-    return prescribe(RX, key, PID, certificate_chain=pki.chain(cert))
+    return prescribe(RX, patient=PATIENT, key=key, prescriber_id=PID,
+                     certificate_chain=pki.chain(cert))
 
 
 def test_round_trip_and_the_attestation_still_verifies(signed):
     opening, att, trust = signed
     text = encode_prescription_text(opening, att)
     assert text.startswith(QR_PREFIX) and set(text) <= set(ALPHABET)
-    assert len(text) < 250  # a version 8-9 QR code at error level M
+    assert len(text) < 250  # a version 9 QR code at error level M
     back_opening, back_att = decode_prescription_text(text)
     assert back_opening == opening and back_att == att
     back_opening.check()
@@ -74,14 +77,16 @@ def test_the_byte_layout(signed):
     flags, kinds = payload[0], payload[1]
     assert flags & 3 == (0 if att.algorithm.value == "ed25519" else 1)
     assert flags >> 2 & 1 == 1  # medical situation
-    assert flags >> 3 & 3 == 0 and flags >> 5 == 0  # no chain, no patient
+    assert flags >> 3 & 3 == 0 and flags >> 5 == 0  # no chain, reserved bits zero
     assert kinds == 0x00  # prescription, physician
-    from zkclaims.domain.claim import pack_prescription
+    from zkclaims.domain.packing import pack_prescription
 
     assert int.from_bytes(payload[2:11], "big") == pack_prescription(opening.prescription)
     assert int.from_bytes(payload[11:43], "big") == opening.blinding_int
-    assert payload[43] == len(PID) and payload[44:44 + len(PID)] == PID.encode()
-    assert payload[44 + len(PID):] == att.signature_bytes
+    assert payload[43:58] == opening.patient.ins.encode() == b"285022A01234578"
+    assert int.from_bytes(payload[58:62], "big") == PATIENT.birth_date.toordinal()
+    assert payload[62] == len(PID) and payload[63:63 + len(PID)] == PID.encode()
+    assert payload[63 + len(PID):] == att.signature_bytes
 
 
 def test_an_inline_chain_round_trips(pki_signed):
@@ -181,6 +186,11 @@ def test_well_checksummed_but_wrong_payloads(signed):
         "prescription: packed": raw[:2] + b"\xff" * 9 + raw[11:],
         "prescription: right.axis": raw[:2] + _axis(raw[2:11], 200) + raw[11:],
         "attestation: prescriber_kind": raw[:1] + b"\x02" + raw[2:],  # optician "prescribing"
+        "patient: ins": raw[:43] + b"185022A01234566" + raw[58:],  # wrong key
+        "patient: born after": raw[:58] + dt.date(2025, 3, 11).toordinal().to_bytes(4, "big")
+        + raw[62:],
+        "patient birth date: day 4294967295": raw[:58] + b"\xff" * 4 + raw[62:],
+        "patient birth date: day 0": raw[:58] + bytes(4) + raw[62:],
     }
     for match, payload in cases.items():
         with pytest.raises(InvalidInputError, match=match):
@@ -194,7 +204,7 @@ def _axis(packed: bytes, axis: int) -> bytes:
 
 def test_a_v1_attestation_or_a_mismatch_is_not_encoded(signed):
     opening, att, _ = signed
-    other, _ = prescribe(RX, generate_key(), PID)
+    other, _ = prescribe(RX, patient=PATIENT, key=generate_key(), prescriber_id=PID)
     with pytest.raises(InvalidInputError, match="commitment"):
         encode_prescription_text(other, att)
 
@@ -238,7 +248,7 @@ def test_a_valid_payload_with_bytes_changed_decodes_or_is_refused_cleanly(at, ju
     global _SAMPLE
     if _SAMPLE is None:
         key = generate_key()
-        opening, att = prescribe(RX, key, PID)
+        opening, att = prescribe(RX, patient=PATIENT, key=key, prescriber_id=PID)
         _SAMPLE = b45decode(encode_prescription_text(opening, att)[len(QR_PREFIX):])[:-4]
     raw = _SAMPLE
     at %= len(raw)

@@ -111,12 +111,15 @@ def _add_prescribe(sub: Sub) -> None:
     p = sub.add_parser(
         "prescribe",
         help="commit to a prescription and sign the commitment (files and/or a QR code)",
-        description="Canonicalise and pack RX.json (a Prescription), commit with a fresh "
-        "248-bit blinding, sign the attestation (v2). The opening is secret (patient and "
-        "optician): it is written with mode 0600, and so is the QR code, which holds it. "
-        "The attestation goes to the insurer. Nothing is overwritten without --force.",
+        description="Canonicalise and pack RX.json (a Prescription), commit to it and to the "
+        "patient (INS and birth date, read from the patient's card) with a fresh 248-bit "
+        "blinding, sign the attestation (v2). The opening is secret (patient and optician): "
+        "it is written with mode 0600, and so is the QR code, which holds it. The "
+        "attestation goes to the insurer. Nothing is overwritten without --force.",
     )
     p.add_argument("prescription", metavar="RX.json", help="the prescription (Prescription JSON)")
+    p.add_argument("--patient", required=True, metavar="FILE",
+                   help="the patient (Patient JSON: ins, birth_date)")
     p.add_argument("--key", required=True, help="prescriber private key (PEM, from keygen)")
     p.add_argument("--prescriber-id", required=True, help="prescriber identifier, e.g. "
                    "RPPS-10001234567 (with a certificate: the one in the certificate)")
@@ -177,7 +180,7 @@ def _chain_arg(path: str | None) -> list | None:
 
 
 def _cmd_prescribe(args: argparse.Namespace) -> int:
-    from zkclaims.domain import Prescription
+    from zkclaims.domain import Patient, Prescription
     from zkclaims.errors import InvalidInputError
     from zkclaims.prescriber import load_private_key, prescribe, write_opening
     from zkclaims.prescriber.qr import prescription_qr, render_qr
@@ -194,9 +197,11 @@ def _cmd_prescribe(args: argparse.Namespace) -> int:
                    args.out_attestation), ("--qr", args.qr), ("--qr-text", args.qr_text)],
                   args.force)
     rx = load_model(Prescription, args.prescription, "RX.json")
+    patient = load_model(Patient, args.patient, "--patient")
     key = load_private_key(args.key)
     chain = _chain_arg(args.certificate_chain)
-    opening, attestation = prescribe(rx, key, args.prescriber_id,
+    opening, attestation = prescribe(rx, patient=patient, key=key,
+                                     prescriber_id=args.prescriber_id,
                                      medical_situation=args.medical_situation,
                                      certificate_chain=chain)
     code = text = None

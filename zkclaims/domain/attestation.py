@@ -34,6 +34,7 @@ from pydantic import StrictBool, field_validator, model_serializer, model_valida
 
 from zkclaims.domain.base import Model
 from zkclaims.domain.models import PrescriberKind
+from zkclaims.domain.packing import DAY_BITS, EPOCH, day_number, field_element_text
 from zkclaims.errors import InvalidInputError
 from zkclaims.field import R
 
@@ -92,8 +93,6 @@ def _short(text: str, field: str, encoding: str = "utf-8") -> bytes:
 
 
 def _day(day: _dt.date) -> bytes:
-    from zkclaims.domain.claim import day_number  # claim imports this module
-
     return struct.pack(">I", day_number(day, "prescription_day"))
 
 
@@ -185,15 +184,11 @@ class Attestation(Model):
     @field_validator("commitment", mode="before")
     @classmethod
     def _fe(cls, v: Any) -> str:
-        from zkclaims.domain.claim import _field_element  # claim imports this module
-
-        return _field_element(v, "commitment")
+        return field_element_text(v, "commitment")
 
     @field_validator("prescription_day")
     @classmethod
     def _prescription_day(cls, v: _dt.date) -> _dt.date:
-        from zkclaims.domain.claim import DAY_BITS, EPOCH
-
         if not 0 <= (v - EPOCH).days < 1 << DAY_BITS:
             raise ValueError(
                 f"prescription_day: must lie between 1970-01-01 and 2149-06-06 (got {v})"

@@ -2,12 +2,14 @@
 
 The prescriber's software (DESIGN §1-§2):
 
-1. canonicalises and packs the prescription (:func:`zkclaims.domain.claim.pack_prescription`)
-   and commits to it with a fresh blinding from :mod:`secrets` (:mod:`.opening`);
+1. canonicalises and packs the prescription (:func:`zkclaims.domain.packing.pack_prescription`)
+   and commits to it and to the patient (INS and birth date) with a fresh blinding from
+   :mod:`secrets` (:mod:`.opening`, commitment v2 of :mod:`zkclaims.commitment`);
 2. signs an :class:`~zkclaims.domain.attestation.Attestation` (v2) over its canonical bytes
    with an Ed25519 or ECDSA P-256 key, optionally with its X.509 certificate chain
    (:mod:`.sign`, keys in :mod:`.keys`);
-3. hands the :class:`Opening` (secret: written with mode 0600, :mod:`.storage`) and the
+3. hands the :class:`Opening` (prescription, patient, blinding; secret: written with mode
+   0600, :mod:`.storage`) and the
    attestation to the patient, on paper as a QR code if need be (:mod:`.qr`); the optician
    imports them; the attestation goes to the insurer inside the claim bundle.
 

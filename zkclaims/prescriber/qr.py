@@ -3,15 +3,16 @@
 The text (``docs/prescribers.md`` has the byte table) is ``ZKRX1:`` followed by the base45
 (:mod:`.base45`, the QR alphanumeric set) of a compact binary payload and its CRC-32::
 
-    flags (1) | kinds (1) | packed prescription (9) | blinding (32) | [patient (19)]
+    flags (1) | kinds (1) | packed prescription (9) | blinding (32) | patient (19)
     | len (1) + prescriber id | signature (64) | [chain] | CRC-32 (4)
 
 ``flags``: bits 0-1 algorithm (0 ed25519, 1 ecdsa-p256), bit 2 medical situation, bits 3-4
-certificate chain (0 none, 1 inline, 2 detached), bit 5 patient present, bits 6-7 zero.
+certificate chain (0 none, 1 inline, 2 detached), bits 5-7 zero. The patient is the INS (15
+ASCII characters, canonical) and the birth date (4 bytes, proleptic ordinal).
 ``kinds``: attestation kind (high nibble: 0 prescription, 1 optician adaptation) and prescriber
 kind (low nibble: 0 physician, 1 orthoptist, 2 optician). The packed prescription is the
 70-bit layout of :func:`zkclaims.domain.claim.pack_prescription` (it holds the prescription day,
-which is the attestation's); the commitment is recomputed, not carried. An inline chain is a
+which is the attestation's); the commitment v2 is recomputed, not carried. An inline chain is a
 count (1 byte) and each certificate as a 2-byte length and its DER; a detached chain is the
 SHA-256 of that same encoding, and the certificates travel apart (they are public). The CRC-32
 covers the ``ZKRX1:`` prefix and the payload: a scanning or typing error is caught before
@@ -87,7 +88,7 @@ def chain_digest(chain: Sequence[bytes]) -> bytes:
 def encode_prescription_text(opening: Any, attestation: Attestation, *,
                              detach_chain: bool = False) -> str:
     """Encode an opening and its v2 attestation as QR text (see the module docstring)."""
-    from zkclaims.domain.claim import pack_prescription
+    from zkclaims.domain.packing import pack_prescription
 
     att = attestation
     if att.format != ATTESTATION_FORMAT_V2:
@@ -99,17 +100,14 @@ def encode_prescription_text(opening: Any, attestation: Attestation, *,
         raise _error("the attestation's day or prescriber kind is not the prescription's")
     chain = att.chain_der()
     chain_mode = _CHAIN_NONE if not chain else _CHAIN_DETACHED if detach_chain else _CHAIN_INLINE
-    patient = getattr(opening, "patient", None)
-    flags = (_ALGORITHMS.index(att.algorithm) | int(att.medical_situation) << 2
-             | chain_mode << 3 | int(patient is not None) << 5)
+    patient = opening.patient
+    flags = _ALGORITHMS.index(att.algorithm) | int(att.medical_situation) << 2 | chain_mode << 3
     kinds = _KINDS.index(att.kind) << 4 | _PRESCRIBERS.index(att.prescriber_kind)
     pid = att.prescriber_id.encode("utf-8")
     parts = [bytes([flags, kinds]), pack_prescription(rx).to_bytes(_PACKED_BYTES, "big"),
-             opening.blinding_int.to_bytes(32, "big")]
-    if patient is not None:
-        birth = struct.pack(">I", patient.birth_date.toordinal())
-        parts.append(patient.ins.encode("ascii") + birth)
-    parts += [bytes([len(pid)]), pid, att.signature_bytes]
+             opening.blinding_int.to_bytes(32, "big"), patient.ins.encode("ascii"),
+             struct.pack(">I", patient.birth_date.toordinal()), bytes([len(pid)]), pid,
+             att.signature_bytes]
     if chain_mode == _CHAIN_INLINE:
         parts.append(_chain_bytes(chain))
     elif chain_mode == _CHAIN_DETACHED:
@@ -165,12 +163,13 @@ def decode_prescription_text(
     ``certificate_chain``: the DER certificates of a detached chain (their digest must be the
     one the text carries). Raises :class:`InvalidInputError` (field ``qr``) with one line.
     """
-    from zkclaims.domain.claim import unpack_prescription
+    from zkclaims.domain.packing import unpack_prescription
+    from zkclaims.domain.patient import Patient
     from zkclaims.prescriber.opening import Opening, commitment_of
 
     r = _Reader(_payload(text))
     flags, kinds = r.take(2, "header")
-    if flags >> 6 or flags & 3 >= len(_ALGORITHMS) or (flags >> 3) & 3 > _CHAIN_DETACHED:
+    if flags >> 5 or flags & 3 >= len(_ALGORITHMS) or (flags >> 3) & 3 > _CHAIN_DETACHED:
         raise _error(f"unknown flags {flags:#04x}")
     if kinds >> 4 >= len(_KINDS) or kinds & 15 >= len(_PRESCRIBERS):
         raise _error(f"unknown kinds {kinds:#04x}")
@@ -183,11 +182,14 @@ def decode_prescription_text(
     blinding = int.from_bytes(r.take(32, "blinding"), "big")
     if blinding >= R:
         raise _error("blinding: not below the scalar field order r")
-    if flags >> 5 & 1:
-        ins = r.take(_INS_CHARS, "patient INS")
-        birth = struct.unpack(">I", r.take(4, "patient birth date"))[0]
-        patient_fields = {"ins": ins.decode("ascii", "replace"), "birth_date": _ordinal(birth)}
-        raise _error("this zkclaims reads openings without a patient", patient_fields["ins"][:2])
+    ins = r.take(_INS_CHARS, "patient INS").decode("ascii", "replace")
+    birth = _ordinal(struct.unpack(">I", r.take(4, "patient birth date"))[0])
+    try:
+        patient = Patient(ins=ins, birth_date=birth)
+    except InvalidInputError as exc:
+        raise _error(f"patient: {exc}") from None
+    if patient.ins != ins:
+        raise _error("patient: the INS is not in its canonical form")
     pid = r.take(r.take(1, "prescriber id length")[0], "prescriber id")
     signature = r.take(64, "signature")
     chain_mode = (flags >> 3) & 3
@@ -215,8 +217,11 @@ def decode_prescription_text(
         prescriber_id = pid.decode("utf-8")
     except UnicodeDecodeError:
         raise _error("prescriber id: not UTF-8") from None
-    commitment = commitment_of(rx, blinding)
-    opening = Opening(prescription=rx, blinding=str(blinding), commitment=str(commitment))
+    if patient.birth_date > rx.issued_on:
+        raise _error("patient: born after the prescription day")
+    commitment = commitment_of(rx, patient, blinding)
+    opening = Opening(prescription=rx, patient=patient, blinding=str(blinding),
+                      commitment=str(commitment))
     try:
         attestation = _attestation(flags, kinds, commitment, prescriber_id, rx, signature, chain)
     except InvalidInputError as exc:
@@ -241,7 +246,7 @@ def _ordinal(n: int) -> Any:
 
     try:
         return _dt.date.fromordinal(n)
-    except ValueError:
+    except (ValueError, OverflowError):
         raise _error(f"patient birth date: day {n} is not a date") from None
 
 
