@@ -219,7 +219,7 @@ def decode_prescription_text(
         raise _error("prescriber id: not UTF-8") from None
     if patient.birth_date > rx.issued_on:
         raise _error("patient: born after the prescription day")
-    commitment = commitment_of(rx, patient, blinding)
+    commitment = commitment_of(rx, patient=patient, blinding=blinding)
     opening = Opening(prescription=rx, patient=patient, blinding=str(blinding),
                       commitment=str(commitment))
     try:
