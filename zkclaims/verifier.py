@@ -64,6 +64,7 @@ from zkclaims.domain.models import Decision, _pydantic_error_line
 from zkclaims.domain.rules import RULES_2020, Rules, valid_on
 from zkclaims.errors import AttestationError, ClaimRejected, InvalidInputError, MalformedInputError
 from zkclaims.groth16 import Proof, find_invalid, verify
+from zkclaims.jsonio import document
 from zkclaims.prescriber import TrustedPrescribers, verify_attestation
 
 __all__ = ["REASONS", "BundleResult", "Verifier", "load_bundle"]
@@ -94,19 +95,14 @@ def load_bundle(data: str | bytes | dict[str, Any] | ClaimBundle) -> ClaimBundle
     """
     if isinstance(data, ClaimBundle):
         return data
+    doc = document(data, "bundle")  # size, nesting, numbers: checked before any recursion
     try:
-        if isinstance(data, dict):
-            return ClaimBundle.model_validate(data)
-        if isinstance(data, str | bytes | bytearray):
-            return ClaimBundle.model_validate_json(data)
+        return ClaimBundle.model_validate(doc)
     except InvalidInputError as exc:
         cause = exc.__cause__
         if isinstance(cause, pydantic.ValidationError):
             raise MalformedInputError(_pydantic_error_line(cause, "bundle")) from cause
         raise MalformedInputError(f"bundle: {exc}") from exc
-    raise MalformedInputError(
-        f"bundle: expected JSON text, bytes or a dict (got {type(data).__name__})"
-    )
 
 
 @dataclass(frozen=True)

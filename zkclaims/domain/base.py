@@ -68,6 +68,9 @@ class Model(BaseModel):
     model_config = FROZEN
 
     def __init__(self, /, **data: Any) -> None:
+        from zkclaims.jsonio import check_tree
+
+        check_tree(data, "", error=InvalidInputError)  # no 5,000-digit int reaches a validator
         try:
             super().__init__(**data)
         except PydanticValidationError as exc:
@@ -80,7 +83,15 @@ class Model(BaseModel):
 
     @classmethod
     def model_validate(cls, obj: Any, *args: Any, **kwargs: Any) -> Any:
-        """Validate a Python object (e.g. parsed JSON); raises :class:`InvalidInputError`."""
+        """Validate a Python object (e.g. parsed JSON); raises :class:`InvalidInputError`.
+
+        A dict or list is first checked by :func:`zkclaims.jsonio.check_tree` (nesting depth,
+        huge integers, non-finite floats), without recursion.
+        """
+        if isinstance(obj, dict | list):
+            from zkclaims.jsonio import check_tree
+
+            check_tree(obj, cls.__name__, error=InvalidInputError)
         try:
             return super().model_validate(obj, *args, **kwargs)
         except PydanticValidationError as exc:
@@ -88,11 +99,16 @@ class Model(BaseModel):
 
     @classmethod
     def model_validate_json(cls, json_data: Any, *args: Any, **kwargs: Any) -> Any:
-        """Validate JSON text or bytes; raises :class:`InvalidInputError`."""
-        try:
-            return super().model_validate_json(json_data, *args, **kwargs)
-        except PydanticValidationError as exc:
-            raise invalid_input(exc) from exc
+        """Validate JSON text or bytes; raises :class:`InvalidInputError`.
+
+        The text goes through :func:`zkclaims.jsonio.loads` (size, nesting depth, duplicate
+        keys, huge numbers, UTF-8 checked before parsing), then :meth:`model_validate`.
+        """
+        from zkclaims.jsonio import loads
+
+        return cls.model_validate(
+            loads(json_data, cls.__name__, error=InvalidInputError), *args, **kwargs
+        )
 
 
 class MutableModel(Model):

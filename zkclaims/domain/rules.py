@@ -31,6 +31,7 @@ from zkclaims.domain.models import (
     LensUsage,
     PrescriberKind,
     Prescription,
+    _cents,
 )
 from zkclaims.errors import InvalidInputError, RuleError
 
@@ -236,9 +237,7 @@ class Guarantee(Model):
     @field_validator("equipment_cents", "frame_cents", mode="before")
     @classmethod
     def _cents(cls, v: Any, info: Any) -> int:
-        if isinstance(v, bool) or not isinstance(v, int) or v < 0:
-            raise ValueError(f"{info.field_name}: must be integer cents >= 0 (got {v!r})")
-        return v
+        return _cents(v, info.field_name)
 
 
 class Violation(Model):
