@@ -59,7 +59,8 @@ def test_importing_the_py_ecc_backend_and_the_snarkjs_export_keeps_the_recursion
         import py_ecc  # already imported: py_ecc's own limit change must not have stayed
         from zkclaims.circuits import artifact_names, load_verifying_key
         from zkclaims.groth16 import snarkjs
-        snarkjs.dump_verification_key(load_verifying_key(artifact_names()[0]))  # e(alpha, beta) on py_ecc
+        # dump_verification_key computes e(alpha, beta) on the py_ecc backend
+        snarkjs.dump_verification_key(load_verifying_key(artifact_names()[0]))
         print(sys.getrecursionlimit())
     """)
     assert run.returncode == 0, run.stderr[-2000:]
@@ -257,7 +258,8 @@ def test_a_10_to_the_400_cent_price_is_a_clear_error():
 
     with pytest.raises(InvalidInputError, match=r"^price_cents: an integer of 1329 bits"):
         Lens(usage="far", price_cents=10**400)
-    with pytest.raises(InvalidInputError, match=rf"^price_cents: must be between 0 and {MAX_CENTS}"):
+    with pytest.raises(InvalidInputError, match=rf"^price_cents: must be between 0 and {MAX_CENTS}"
+                       ):
         Frame(price_cents=MAX_CENTS + 1)
     with pytest.raises(InvalidInputError, match=r"^equipment_cents: must be between"):
         Guarantee(equipment_cents=10**20)
@@ -507,7 +509,7 @@ def test_the_cli_survives_the_nastiest_inputs(documents, tmp_path):
         paths[name] = tmp_path / name
         paths[name].write_bytes(raw)
     commands = []
-    for name, path in paths.items():
+    for path in paths.values():
         commands.append(["verify", str(path), "--trusted", str(trusted)])
         commands.append(["inspect", str(path)])
     commands += [
