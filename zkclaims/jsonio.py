@@ -40,7 +40,9 @@ __all__ = [
     "load_file",
     "loads",
     "nesting_depth",
+    "parse_file",
     "path_key",
+    "read_file",
 ]
 
 #: Largest document read by default (bytes of UTF-8). A claim bundle is about 2 kB; a caller
@@ -260,18 +262,15 @@ def document(
                 f"expected JSON text, bytes or a dict (got {type(obj).__name__})")
 
 
-def load_file(
-    path: str | PathLike[str],
-    what: str,
-    *,
-    max_bytes: int = MAX_BYTES,
-    max_depth: int = MAX_DEPTH,
+def read_file(
+    path: str | PathLike[str], what: str, *, max_bytes: int = MAX_BYTES,
     opener: Callable[..., Any] = open,
-) -> Any:
-    """Read and parse a JSON file; errors are :class:`InputFileError` naming ``what`` and path.
+) -> bytes:
+    """Read a file's bytes (``"-"``: standard input), at most ``max_bytes``.
 
-    ``path`` ``"-"`` reads standard input. At most ``max_bytes + 1`` bytes are read, so a huge
-    or endless file (``/dev/zero``) is refused without being loaded.
+    At most ``max_bytes + 1`` bytes are read, so a huge or endless file (``/dev/zero``) is
+    refused without being loaded. Errors are :class:`InputFileError` naming ``what`` and the
+    path.
     """
     import sys
 
@@ -286,9 +285,29 @@ def load_file(
         raise InputFileError(what, shown, f"cannot read: {exc.strerror or exc}") from None
     if len(raw) > max_bytes:
         raise InputFileError(what, shown, f"larger than {max_bytes} bytes")
+    return raw
+
+
+def parse_file(
+    raw: bytes, path: str | PathLike[str], what: str, *, max_bytes: int = MAX_BYTES,
+    max_depth: int = MAX_DEPTH,
+) -> Any:
+    """:func:`loads` for a file's bytes; errors are :class:`InputFileError` (role, path, field)."""
     try:
-        return loads(raw, "document", max_bytes=max_bytes, max_depth=max_depth,
-                     error=InvalidInputError)
+        return loads(raw, "", max_bytes=max_bytes, max_depth=max_depth, error=InvalidInputError)
     except InvalidInputError as exc:
-        message = str(exc).removeprefix("document: ").removeprefix("document")
-        raise InputFileError(what, shown, message.lstrip(".: ") or str(exc)) from None
+        message = str(exc).removeprefix("(document): ")
+        raise InputFileError(what, str(path), message) from None
+
+
+def load_file(
+    path: str | PathLike[str], what: str, *, max_bytes: int = MAX_BYTES,
+    max_depth: int = MAX_DEPTH,
+) -> Any:
+    """Read and parse a JSON file (``"-"``: standard input) within the limits above.
+
+    Errors are :class:`InputFileError` naming ``what`` (the file's role, e.g. ``--contract``),
+    the path, and the field inside the document when there is one.
+    """
+    raw = read_file(path, what, max_bytes=max_bytes)
+    return parse_file(raw, path, what, max_bytes=max_bytes, max_depth=max_depth)

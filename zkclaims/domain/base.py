@@ -101,14 +101,17 @@ class Model(BaseModel):
     def model_validate_json(cls, json_data: Any, *args: Any, **kwargs: Any) -> Any:
         """Validate JSON text or bytes; raises :class:`InvalidInputError`.
 
-        The text goes through :func:`zkclaims.jsonio.loads` (size, nesting depth, duplicate
-        keys, huge numbers, UTF-8 checked before parsing), then :meth:`model_validate`.
+        The text is first checked by :func:`zkclaims.jsonio.loads` (size, nesting depth,
+        duplicate keys, huge numbers, UTF-8, before any recursion), then validated by pydantic
+        in JSON mode (dates as ISO strings, enums by value).
         """
         from zkclaims.jsonio import loads
 
-        return cls.model_validate(
-            loads(json_data, cls.__name__, error=InvalidInputError), *args, **kwargs
-        )
+        loads(json_data, cls.__name__, error=InvalidInputError)
+        try:
+            return super().model_validate_json(json_data, *args, **kwargs)
+        except PydanticValidationError as exc:
+            raise invalid_input(exc) from exc
 
 
 class MutableModel(Model):
