@@ -97,8 +97,8 @@ def export_circuit() -> tuple[Any, list[int]] | None:
     opening, _ = prescribe(rx, generate_key(), PRESCRIBER_ID)
     r1cs, _, _ = statement()
     usages = (equipment.right.usage, equipment.left.usage)
-    classes = (RULES_2020.classify_lens(opening.prescription.right, usages[0]),
-               RULES_2020.classify_lens(opening.prescription.left, usages[1]))
+    classes = (RULES_2020.classify_lens(opening.prescription.right, usage=usages[0]),
+               RULES_2020.classify_lens(opening.prescription.left, usage=usages[1]))
     context = claim_context(claim, invoice_for(equipment, classes, None, None), r1cs.digest())
     return r1cs, equipment_witness(opening, usages, classes, context)
 
@@ -131,8 +131,8 @@ def run(rec: Recorder, ctx: Context) -> None:
 
     # the witness, exactly as prove_claim computes it
     usages = (equipment.right.usage, equipment.left.usage)
-    classes = (RULES_2020.classify_lens(opening.prescription.right, usages[0]),
-               RULES_2020.classify_lens(opening.prescription.left, usages[1]))
+    classes = (RULES_2020.classify_lens(opening.prescription.right, usage=usages[0]),
+               RULES_2020.classify_lens(opening.prescription.left, usage=usages[1]))
     invoice = invoice_for(equipment, classes, None, None)
     context = claim_context(claim, invoice, r1cs.digest())
     witness_box: dict[str, list[int]] = {}

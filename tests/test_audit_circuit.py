@@ -215,7 +215,7 @@ def test_the_honest_classes_are_the_spec_reference():
         assert (sol.output("class_right"), sol.output("class_left")) == expected_classes(a)
         names = {FAR: LensUsage.FAR, NEAR: LensUsage.NEAR, PROG: LensUsage.PROGRESSIVE}
         ref = tuple(
-            classify_lens(e, names[u]).code
+            classify_lens(e, usage=names[u]).code
             for e, u in ((RX_MAIN.right, usages[0]), (RX_MAIN.left, usages[1]))
         )
         assert ref == expected_classes(a)

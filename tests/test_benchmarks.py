@@ -351,7 +351,7 @@ def test_population_grid_classes_equal_the_scalar_rules():
             e = EyePrescription.from_quarters(
                 int(pop.sphere_q[i, eye]), int(pop.cylinder_q[i, eye]),
                 int(pop.axis[i, eye]) or None, int(pop.addition_q[i]))
-            cls = classify_lens(e, usage)
+            cls = classify_lens(e, usage=usage)
             assert cls.code == codes[i, eye]
             classes.append(cls)
         assert equipment_category(*classes).code == letters[i]

@@ -192,8 +192,8 @@ def test_invoice_for_and_inconsistencies():
 def test_reimburse_invoice_equals_reimburse_on_the_equipment(guarantees):
     # The invoice carries no usage; the decision is the one of the full equipment (spec §3-§4).
     inv = invoice_for(EQUIPMENT, CLASSES, {"right": 500, "frame": 300}, {"left": 10_000})
-    d = reimburse_invoice(inv, guarantees)
-    assert d == reimburse(EQUIPMENT, {"right": 500, "frame": 300}, guarantees,
+    d = reimburse_invoice(inv, guarantees=guarantees)
+    assert d == reimburse(EQUIPMENT, amo_paid={"right": 500, "frame": 300}, guarantees=guarantees,
                           lens_classes=CLASSES, plv={"left": 10_000})
     assert d.category.code == "b" and d.payment("left").patient_cents == 1_000  # above PLV
 

@@ -188,7 +188,8 @@ def test_lens_class_equals_rules_on_the_whole_grid(usage):
     assert klass_rows == [r1cs.n_constraints - 1]  # only the final class equality uses it
     for add in (0, 1, 31):
         a = np.full(n, add, dtype=np.int64)
-        expected = classify_lens_grid(usage, s, c, a, missing_addition="sentinel").astype(np.int64)
+        expected = classify_lens_grid(usage, sphere_q=s, cylinder_q=c, addition_q=a,
+                                      missing_addition="sentinel").astype(np.int64)
         inputs = {
             "sphere_off": s + 128,
             "cylinder": c,
@@ -258,7 +259,8 @@ RX = Prescription(
 
 def _assignment(rx=RX, usages=(LensUsage.FAR, LensUsage.PROGRESSIVE), blinding=12345):
     canon = rx.canonical()
-    classes = [classify_lens(canon.right, usages[0]), classify_lens(canon.left, usages[1])]
+    classes = [classify_lens(canon.right, usage=usages[0]), classify_lens(canon.left,
+                                                                          usage=usages[1])]
     return {
         "commitment": commitment_of(canon, blinding),
         "class_right": classes[0].code,

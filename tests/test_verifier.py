@@ -120,7 +120,7 @@ def test_round_trip_every_category(code, key, verifier):
     b = make(key, rx, eq, amo_cents=AMO)
     d = verifier.verify(b)
     assert d.category.code == code
-    assert d == reimburse(eq, AMO, None, prescription=rx)
+    assert d == reimburse(eq, amo_paid=AMO, guarantees=None, prescription=rx)
     # the bundle discloses no power and no usage
     text = b.model_dump_json()
     assert '"usage"' not in text and "progressive" not in text and "sphere" not in text
@@ -134,7 +134,8 @@ def test_round_trip_with_contract_and_classe_a(key, trusted):
     b = make(key, rx, eq, amo_cents=AMO, plv_cents={"right": 15000})
     d = Verifier(trusted, contract=contract).verify(b)
     assert d.category.code == "b" and d.limit_cents == 45000
-    assert d == reimburse(eq, AMO, contract.guarantees, prescription=rx, plv={"right": 15000})
+    assert d == reimburse(eq, amo_paid=AMO, guarantees=contract.guarantees, prescription=rx,
+                          plv={"right": 15000})
 
 
 def test_orthoptist_prescription(key, trusted):
@@ -233,7 +234,7 @@ def test_validity_check_equals_the_clear_text_rule(bundle, verifier, delivered, 
     except ClaimRejected as exc:
         assert exc.reason == "prescription_not_valid", exc
         outcome = False
-    assert outcome == prescription_valid_on(RX, delivered, birth)
+    assert outcome == prescription_valid_on(RX, day=delivered, patient_birth_date=birth)
 
 
 def test_birth_after_the_prescription_is_a_rejection_not_a_crash(bundle, verifier):
@@ -418,8 +419,8 @@ def test_verify_many_names_each_bad_bundle(key, bundle, verifier):
 def test_prover_refuses_a_class_the_rules_do_not_give(key):
     opening, _ = prescribe(RX, key, "RPPS-1")
     usages = (LensUsage.PROGRESSIVE, LensUsage.FAR)
-    right = classify_lens(RX.right, usages[0])
-    left = classify_lens(RX.left, usages[1])
+    right = classify_lens(RX.right, usage=usages[0])
+    left = classify_lens(RX.left, usage=usages[1])
     equipment_witness(opening, usages, (right, left), 7)
     for wrong in LensClass:
         if wrong is left:
@@ -494,7 +495,8 @@ def test_decision_equals_clear_text_rules(key, verifier, case):
     rx, eq, amo, plv = case
     pid = "ORTHO-1" if rx.prescriber_kind.value == "orthoptist" else "RPPS-1"
     b = make(key, rx, eq, pid=pid, amo_cents=amo, plv_cents=plv)
-    assert verifier.verify(b) == reimburse(eq, amo, None, prescription=rx, plv=plv)
+    assert verifier.verify(b) == reimburse(eq, amo_paid=amo, guarantees=None, prescription=rx,
+                                           plv=plv)
 
 
 # ---------------------------------------------------------------------------------------------

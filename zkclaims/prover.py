@@ -138,8 +138,8 @@ def prove_claim(
         )
     usages = (equipment.right.usage, equipment.left.usage)
     classes = (
-        rules.classify_lens(rx.right, usages[0], side="right"),
-        rules.classify_lens(rx.left, usages[1], side="left"),
+        rules.classify_lens(rx.right, usage=usages[0], side="right"),
+        rules.classify_lens(rx.left, usage=usages[1], side="left"),
     )
     invoice = invoice_for(equipment, classes, amo_cents, plv_cents)
     for name, line in invoice.lines().items():  # what the verifier would reject as inconsistent

@@ -253,7 +253,7 @@ class Verifier:
         private and not needed.
         """
         guarantees = None if self.contract is None else dict(self.contract.guarantees)
-        return reimburse_invoice(bundle.invoice, guarantees, rules=self.rules)
+        return reimburse_invoice(bundle.invoice, guarantees=guarantees, rules=self.rules)
 
     # -- public API -----------------------------------------------------------------------------
     def verify(

@@ -42,8 +42,8 @@ def _cmd_classify(args: argparse.Namespace) -> int:
         sphere=args.sphere, cylinder=args.cylinder, axis=args.axis, addition=args.addition
     )
     usage = LensUsage(args.usage)
-    row = lens_row(eye, usage)
-    multifocal, s_q, c_q = lens_power_q(eye, usage)
+    row = lens_row(eye, usage=usage)
+    multifocal, s_q, c_q = lens_power_q(eye, usage=usage)
     can = eye.canonical()
     data = {
         "input": str(eye),
@@ -143,18 +143,19 @@ def _demo_rules(out: Callable[[str], None] = print) -> None:
         eye = getattr(rx, side)
         usage = getattr(eq, side).usage
         out(f"  {side:5} {eye}  ->  canonical {eye.canonical()}")
-        out(f"        {usage.value} lens: {classify_lens(eye, usage).value}"
-            f"  [{lens_row(eye, usage)}]")
-    valid = prescription_valid_on(rx, eq.delivered_on, birth)
+        out(f"        {usage.value} lens: {classify_lens(eye, usage=usage).value}"
+            f"  [{lens_row(eye, usage=usage)}]")
+    valid = prescription_valid_on(rx, day=eq.delivered_on, patient_birth_date=birth)
     out(f"prescription valid on delivery {eq.delivered_on}: {valid} (spec §6)")
-    cat = equipment_category(classify_lens(rx.right, eq.right.usage),
-                             classify_lens(rx.left, eq.left.usage))
+    cat = equipment_category(classify_lens(rx.right, usage=eq.right.usage),
+                             classify_lens(rx.left, usage=eq.left.usage))
     out(f"category {cat.code}: floor {cat.floor_cents / 100:.2f} €, ceiling "
         f"{cat.ceiling_cents / 100:.2f} €, frame at most {cat.frame_cap_cents / 100:.2f} €")
     guarantee = Guarantee(equipment_cents=55_000, frame_cents=10_000)
     out(f"contract guarantee for category {cat.code}: {guarantee.equipment_cents / 100:.2f} € "
         f"(frame {guarantee.frame_cents / 100:.2f} €), AMO pays 0.05 € per lens and 0.03 € frame")
-    d = reimburse(eq, {"right": 5, "left": 5, "frame": 3}, {cat.code: guarantee}, prescription=rx)
+    d = reimburse(eq, amo_paid={"right": 5, "left": 5, "frame": 3},
+                  guarantees={cat.code: guarantee}, prescription=rx)
     out("decision:")
     for p in d.payments:
         out(f"  {p.element:5} classe {p.classe.value}  price {p.price_cents / 100:8.2f} €  "

@@ -17,7 +17,9 @@ from pydantic import ValidationError as PydanticValidationError
 
 from zkclaims.errors import ECHO_LIMIT, InvalidInputError, echo_value
 
-__all__ = ["FROZEN", "Model", "MutableModel", "error_line", "invalid_input"]
+__all__ = [
+    "FROZEN", "Model", "MutableModel", "check_date", "check_type", "error_line", "invalid_input",
+]
 
 #: Configuration of the exchanged documents: immutable, unknown fields refused.
 FROZEN = ConfigDict(frozen=True, extra="forbid")
@@ -54,6 +56,34 @@ def error_line(exc: PydanticValidationError, root: str = "") -> tuple[str, objec
     if len(errors) > 1:
         text += f" [and {len(errors) - 1} more error{'s' if len(errors) > 2 else ''}]"
     return loc or root, value, text
+
+
+def check_type(
+    value: Any, expected: type | tuple[type, ...], field: str, *, none_ok: bool = False
+) -> Any:
+    """Return ``value`` if it is an instance of ``expected`` (or None when ``none_ok``).
+
+    Otherwise raise :class:`InvalidInputError` at once, naming the argument and what was given
+    (a ``Contract`` passed where ``rules`` goes fails here, not later as an AttributeError).
+    """
+    if (value is None and none_ok) or isinstance(value, expected):
+        return value
+    types = expected if isinstance(expected, tuple) else (expected,)
+    names = " or ".join(t.__name__ for t in types) + (" or None" if none_ok else "")
+    raise InvalidInputError.from_line(
+        field, value, f"{field}: expected {names}, got a {type(value).__name__}"
+    )
+
+
+def check_date(value: Any, field: str, *, none_ok: bool = False) -> Any:
+    """Return ``value`` if it is a :class:`datetime.date` (not a datetime, not a string)."""
+    import datetime as dt
+
+    if isinstance(value, dt.datetime):
+        raise InvalidInputError.from_line(
+            field, value, f"{field}: expected a datetime.date, got a datetime (use .date())"
+        )
+    return check_type(value, dt.date, field, none_ok=none_ok)
 
 
 def invalid_input(exc: PydanticValidationError, root: str = "") -> InvalidInputError:

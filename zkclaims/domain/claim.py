@@ -43,7 +43,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from zkclaims.domain.base import Model
+from zkclaims.domain.base import Model, check_type
 from zkclaims.domain.models import (
     ADDITION_MAX_Q,
     CYLINDER_MAX_Q,
@@ -374,8 +374,8 @@ def invoice_for(
 
 def reimburse_invoice(
     invoice: Invoice,
-    guarantees: Mapping[Any, Guarantee | Mapping[str, int]] | Guarantee | None = None,
     *,
+    guarantees: Mapping[Any, Guarantee | Mapping[str, int]] | Guarantee | None = None,
     rules: Rules = RULES_2020,
 ) -> Decision:
     """Decide the reimbursement of an invoice, as the insurer sees it (spec §3 and §4).
@@ -386,6 +386,8 @@ def reimburse_invoice(
     to :func:`~zkclaims.domain.reimburse` on the full equipment with the same lens classes.
     ``guarantees`` as in :func:`~zkclaims.domain.reimburse` (None: the legal ceiling).
     """
+    check_type(invoice, Invoice, "invoice")
+    check_type(rules, Rules, "rules")
     lines = invoice.lines()
     classes = []
     for name in ("right", "left"):
@@ -395,9 +397,9 @@ def reimburse_invoice(
         classes.append(lens_class)
     return reimburse_elements(
         lines,
-        (classes[0], classes[1]),
-        {k: line.amo_cents for k, line in lines.items()},
-        guarantees,
+        lens_classes=(classes[0], classes[1]),
+        amo_paid={k: line.amo_cents for k, line in lines.items()},
+        guarantees=guarantees,
         plv={k: line.plv_cents for k, line in lines.items()},
         rules=rules,
     )
