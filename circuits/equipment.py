@@ -1,6 +1,6 @@
 """The equipment claim statement for the 2020 rules (``optique-equipement-2020``).
 
-Written only with the public frontend API (:mod:`zkclaims.circuit`). DESIGN §3:
+Written only with the public frontend API (:mod:`zkclaims.circuit`). docs/design.md §3:
 
 * public: ``commitment``, ``class_right``, ``class_left`` (lens class codes: simple 0,
   complex 1, very complex 2), ``prescription_day`` (days since 1970-01-01), ``claim_context``;
@@ -16,7 +16,7 @@ It proves:
 3. per eye, the usage is one of far / near / progressive; near and progressive need an
    addition > 0; the lens power is the prescription (far, progressive) or sphere + addition
    (near); the design is multifocal for progressive only;
-4. per eye, the class of that lens by spec §2 (``../shared/spec/regulation.md``) equals the
+4. per eye, the class of that lens by spec §2 (``docs/rules.md``) equals the
    public class.
 
 ``claim_context`` needs no relation to the rest: as a public input it is bound by the proof,
@@ -103,7 +103,7 @@ def lens_class(
         near, progressive = g.to_bits(api, usage, 2)  # usage < 4
         api.assert_mul(near, progressive, 0)  # not both: usage in {0, 1, 2}
         addition_zero = g.is_zero(api, addition)
-        # near or progressive => addition > 0 (spec §2, DESIGN §3)
+        # near or progressive => addition > 0 (spec §2, docs/design.md §3)
         api.assert_mul(near + progressive, addition_zero, 0)
     with api.scope("power"):
         lens_sphere = sphere_off + api.mul(near, addition)  # near: sphere + addition

@@ -1,10 +1,10 @@
 """The equipment claim: packing of a prescription, the Claim model, the invoice and the context.
 
 Everything here is clear-text data that both the optician's prover and the insurer's verifier
-need, so it lives in the domain (``../shared/DESIGN.md`` §3-§5) and imports no cryptographic
+need, so it lives in the domain (``docs/design.md`` §3-§5) and imports no cryptographic
 backend.
 
-Prescription packing (DESIGN §4, layout version 1)
+Prescription packing (docs/design.md §4, layout version 1)
 ---------------------------------------------------
 A canonical (positive-cylinder, spec §1) prescription becomes one integer below ``2**70``.
 Fields are laid out from the **least significant bit** upwards, right eye first::

@@ -1,6 +1,6 @@
 """Pydantic v2 models of the optical claim domain (prescriptions, lenses, equipment, decisions).
 
-Units (spec §1, ``../shared/spec/regulation.md``): powers are exact multiples of 0.25 D, kept
+Units (spec §1, ``docs/rules.md``): powers are exact multiples of 0.25 D, kept
 as :class:`~decimal.Decimal` on the model and exposed as integer quarter-dioptres
 (``sphere_q`` ...); money is integer cents. Floats are rejected: ``-2.3`` typed as a float
 cannot be told apart from a typo, and ``0.1`` is not exact in binary, so give a string

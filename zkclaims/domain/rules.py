@@ -1,6 +1,6 @@
 """The 2020 "contrat responsable" optical rules, exact and in clear text.
 
-Every rule cites its section of ``../shared/spec/regulation.md`` ("spec §N"). Powers are integer
+Every rule cites its section of ``docs/rules.md`` ("spec §N"). Powers are integer
 quarter-dioptres, money integer cents, dates :class:`datetime.date`; no floats anywhere.
 
 Date arithmetic: a period of N years (months) starting on day D ends on the day with the same
@@ -158,7 +158,7 @@ def _lens_class(value: object, field: str) -> LensClass:
 def lens_power_q(
     eye: EyePrescription, *, usage: LensUsage | str, side: str | None = None
 ) -> tuple[bool, int, int]:
-    """Design and canonical power of the lens made for ``usage`` (spec §2, DESIGN §3).
+    """Design and canonical power of the lens made for ``usage`` (spec §2, docs/design.md §3).
 
     Returns ``(multifocal, sphere_q, cylinder_q)``: the canonical prescription for ``far``;
     sphere + addition for ``near``; the canonical prescription with a multifocal design for

@@ -1,6 +1,6 @@
 """Prescriber side: commit to a prescription, sign the commitment, manage prescriber keys.
 
-The prescriber's software (DESIGN §1-§2):
+The prescriber's software (docs/design.md §1-§2):
 
 1. canonicalises and packs the prescription (:func:`zkclaims.domain.claim.pack_prescription`);
 2. commits: ``C = poseidon.hash2(packed, r, domain=COMMITMENT_TAG)`` with a fresh 248-bit

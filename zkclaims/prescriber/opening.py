@@ -23,7 +23,7 @@ from zkclaims.field import R
 
 __all__ = ["BLINDING_BITS", "OPENING_FORMAT", "Opening", "commit", "commitment_of", "prescribe"]
 
-#: Bits of the commitment blinding (DESIGN §4).
+#: Bits of the commitment blinding (docs/design.md §4).
 BLINDING_BITS = 248
 OPENING_FORMAT = "zkclaims-opening/v1"
 
