@@ -178,3 +178,22 @@ def test_contract_load_refuses_bad_files_with_one_clear_error(tmp_path):
                                "guarantees": {"a": {"equipment_cents": 30000}}}))
     with pytest.raises(InputFileError, match="no guarantee for categories b, c, d, e, f"):
         Contract.load(bad)
+
+
+def test_verifier_positional_misuse_fails_at_once():
+    from zkclaims.cli.demo import DEMO_CONTRACT
+    from zkclaims.domain import Contract
+    from zkclaims.prescriber import TrustedPrescribers
+    from zkclaims.verifier import Verifier
+
+    contract = Contract.model_validate(DEMO_CONTRACT)
+    trusted = TrustedPrescribers()
+    with pytest.raises((InvalidInputError, TypeError)) as err:
+        Verifier(trusted, contract, insurer="AMC-1")  # the contract lands where rules go
+    assert "Contract" in str(err.value) or "positional" in str(err.value)
+    with pytest.raises(InvalidInputError, match=r"^rules: expected Rules, got a Contract"):
+        Verifier(trusted, rules=contract, insurer="AMC-1")
+    with pytest.raises(InvalidInputError, match=r"^contract: expected Contract or None, got a dict"):
+        Verifier(trusted, contract=DEMO_CONTRACT, insurer="AMC-1")
+    with pytest.raises(InvalidInputError, match=r"^trusted_prescribers: expected str or PathLike"):
+        Verifier(contract)

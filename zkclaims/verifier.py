@@ -52,6 +52,7 @@ signature check.
 from __future__ import annotations
 
 import datetime as _dt
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -59,6 +60,7 @@ from typing import Any
 import pydantic
 
 from zkclaims.circuits import find_by_circuit_id, load_verifying_key
+from zkclaims.domain.base import check_type
 from zkclaims.domain.claim import ClaimBundle, Contract, reimburse_invoice
 from zkclaims.domain.models import Decision, _pydantic_error_line
 from zkclaims.domain.rules import RULES_2020, Rules, valid_on
@@ -143,9 +145,12 @@ class Verifier:
         if isinstance(trusted_prescribers, TrustedPrescribers):
             self.trusted = trusted_prescribers
         else:
+            check_type(trusted_prescribers, (str, os.PathLike), "trusted_prescribers")
             self.trusted = TrustedPrescribers.load(trusted_prescribers)
-        self.rules = rules
-        self.contract = contract
+        # wrong types fail here, not later as an AttributeError deep in a check
+        self.rules = check_type(rules, Rules, "rules")
+        self.contract = check_type(contract, Contract, "contract", none_ok=True)
+        check_type(insurer, str, "insurer", none_ok=True)
         self.insurer = insurer
         self.backend = backend
 
