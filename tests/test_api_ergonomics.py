@@ -193,7 +193,8 @@ def test_verifier_positional_misuse_fails_at_once():
     assert "Contract" in str(err.value) or "positional" in str(err.value)
     with pytest.raises(InvalidInputError, match=r"^rules: expected Rules, got a Contract"):
         Verifier(trusted, rules=contract, insurer="AMC-1")
-    with pytest.raises(InvalidInputError, match=r"^contract: expected Contract or None, got a dict"):
+    with pytest.raises(InvalidInputError,
+                       match=r"^contract: expected Contract or None, got a dict"):
         Verifier(trusted, contract=DEMO_CONTRACT, insurer="AMC-1")
     with pytest.raises(InvalidInputError, match=r"^trusted_prescribers: expected str or PathLike"):
         Verifier(contract)
