@@ -406,10 +406,11 @@ def _call(load, doc):
 
 @pytest.mark.parametrize("name", LOADERS)
 def test_every_field_of_every_document_against_every_nasty_value(documents, name):
-    """Exhaustive over (path, value) — at most 60 paths per document, spread evenly."""
+    """Exhaustive over (path, value) — about 60 paths per document, spread evenly."""
     load, valid = documents[name]
     paths = list(_paths(valid))
-    paths = paths[:: max(1, len(paths) // 60)]
+    cap = 15 if name == "snarkjs.load_verification_key" else 60  # each valid load: a pairing
+    paths = paths[:: max(1, len(paths) // cap)]
     for path in paths:
         for value in SPECIALS:
             _call(load, _mutate(valid, path, "replace", value))

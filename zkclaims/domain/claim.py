@@ -66,7 +66,7 @@ from zkclaims.domain.rules import (
     check_contract,
     reimburse_elements,
 )
-from zkclaims.errors import InvalidInputError
+from zkclaims.errors import InvalidInputError, echo_value
 from zkclaims.field import R
 
 __all__ = [
@@ -450,11 +450,14 @@ def _field_element(v: Any, field: str) -> str:
     if isinstance(v, int):
         n = v
     elif isinstance(v, str) and v.isascii() and v.isdigit() and (v == "0" or v[0] != "0"):
+        if len(v) > len(str(R)):  # never convert a huge string (int-to-str limit, time)
+            raise ValueError(f"{field}: must be below the scalar field order r (got a number "
+                             f"of {len(v)} digits)")
         n = int(v)
     else:
-        raise ValueError(f"{field}: expected a canonical decimal string (got {v!r})")
+        raise ValueError(f"{field}: expected a canonical decimal string (got {echo_value(v)})")
     if not 0 <= n < R:
-        raise ValueError(f"{field}: must be below the scalar field order r (got {v!r})")
+        raise ValueError(f"{field}: must be below the scalar field order r (got {echo_value(v)})")
     return str(n)
 
 
