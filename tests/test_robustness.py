@@ -520,9 +520,23 @@ def test_the_cli_survives_the_nastiest_inputs(documents, tmp_path):
         ["verify", "/dev/zero", "--trusted", str(trusted)],
         ["export-snarkjs", str(paths["huge-price.json"]), "--out-dir", str(tmp_path / "o")],
         ["classify", "--sphere", "9" * 5000, "--usage", "far"],
+        ["prescribe", str(paths["deep.json"]), "--key", str(paths["huge-int.json"]),
+         "--prescriber-id", "RPPS-1", "--out-opening", str(tmp_path / "o.json"),
+         "--out-attestation", str(tmp_path / "a.json")],
+        ["keygen", "--out", str(tmp_path / "k.pem"), "--prescriber-id", "RPPS-1",
+         "--trusted", str(paths["deep-object.json"])],
+        ["tariffs", "show", str(paths["deep.json"])],
+        ["verify", str(tmp_path / "ok.json"), "--trusted", str(trusted), "--contract",
+         str(paths["huge-int.json"])],
         ["classify", "--sphere", "-1", "--cylinder", "1", "--axis", "9" * 5000, "--usage", "far"],
     ]
     (tmp_path / "ok.json").write_text(json.dumps(bundle))
+    for role in ("opening", "attestation", "equipment", "claim"):  # prove reads four files
+        files = {r: str(paths["dup.json"]) for r in ("opening", "attestation", "equipment",
+                                                     "claim")}
+        files[role] = str(paths["deep.json"])
+        commands.append(["prove", *[x for r, f in files.items() for x in (f"--{r}", f)],
+                         "--out", str(tmp_path / "b.json")])
     script = textwrap.dedent("""
         import io, json, sys, contextlib
         from zkclaims.cli import main
