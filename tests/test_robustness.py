@@ -518,6 +518,9 @@ def test_the_cli_survives_the_nastiest_inputs(documents, tmp_path):
         ["verify", str(tmp_path / "ok.json"), "--trusted", str(paths["deep.json"])],
         ["verify", str(tmp_path), "--trusted", str(trusted)],  # a directory
         ["verify", "/dev/zero", "--trusted", str(trusted)],
+        ["verify", str(tmp_path / "ok.json"), "--trusted", "/dev/zero"],
+        ["prescribe", str(paths["deep.json"]), "--key", "/dev/zero", "--prescriber-id", "R",
+         "--out-opening", str(tmp_path / "o2.json"), "--out-attestation", str(tmp_path / "a2")],
         ["export-snarkjs", str(paths["huge-price.json"]), "--out-dir", str(tmp_path / "o")],
         ["classify", "--sphere", "9" * 5000, "--usage", "far"],
         ["prescribe", str(paths["deep.json"]), "--key", str(paths["huge-int.json"]),

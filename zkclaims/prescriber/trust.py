@@ -58,20 +58,15 @@ class TrustedPrescribers(MutableModel):
 
     @classmethod
     def load(cls, path: str | Path) -> TrustedPrescribers:
-        """Read a trusted-prescribers file.
+        """Read a trusted-prescribers file through the shared JSON reader (:mod:`zkclaims.jsonio`).
 
-        Raises :class:`~zkclaims.errors.ValidationError` naming the path when the file cannot
-        be read, pydantic's ``InvalidInputError`` (a ``ValueError``) naming the field when it
-        is not a valid trusted-prescribers document.
+        Raises :class:`~zkclaims.errors.InputFileError` naming the path when the file cannot
+        be read or is too large, :class:`~zkclaims.errors.InvalidInputError` naming the field
+        when it is not a valid trusted-prescribers document.
         """
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            why = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
-            raise InvalidInputError(
-                "trusted_prescribers", str(path), f"cannot read: {why}"
-            ) from None
-        return cls.model_validate_json(text)
+        from zkclaims.jsonio import read_file
+
+        return cls.model_validate_json(read_file(path, "trusted_prescribers"))
 
     def save(self, path: str | Path) -> None:
         """Write the file (pretty JSON)."""
