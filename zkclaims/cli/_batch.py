@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from zkclaims.errors import InputFileError, InvalidInputError, ZkClaimsError
 from zkclaims.jsonio import MAX_BYTES, loads, read_file
 
-__all__ = ["Document", "expand_inputs"]
+__all__ = ["Document", "batch_exit_code", "check_documents", "expand_inputs"]
 
 #: Standard input may carry many bundles (JSON Lines): it is read up to this size.
 MAX_STDIN_BYTES = 64 * MAX_BYTES
@@ -84,3 +85,55 @@ def expand_inputs(inputs: Sequence[str], what: str = "bundle") -> list[Document]
         else:
             out.append(_file(item, what))
     return out
+
+
+def check_documents(
+    documents: Sequence[Document],
+    check: Callable[[Any], Any],
+    *,
+    load: Callable[[bytes], Any],
+) -> list[dict[str, Any]]:
+    """Load and check each document; one result per document, in order, never an exception.
+
+    ``load(raw)`` parses a document (e.g. :func:`zkclaims.verifier.load_bundle`) and
+    ``check(parsed)`` returns a decision (a pydantic model) or raises
+    :class:`~zkclaims.errors.ClaimRejected`. Each result holds ``source``, ``bundle_sha256``,
+    ``claim_id`` (when the document parsed), ``valid`` and either ``decision`` or ``reason``
+    and ``message`` (reason ``"malformed"`` for a document that cannot be read or parsed).
+    """
+    from zkclaims.errors import ClaimRejected
+
+    out: list[dict[str, Any]] = []
+    for doc in documents:
+        res: dict[str, Any] = {"source": doc.source, "bundle_sha256": doc.sha256,
+                               "claim_id": None, "valid": False}
+        try:
+            if doc.error is not None:
+                raise doc.error
+            assert doc.raw is not None
+            parsed = load(doc.raw)
+            claim = getattr(parsed, "claim", None)
+            res["claim_id"] = getattr(claim, "claim_id", None)
+            decision = check(parsed)
+        except ClaimRejected as exc:
+            res.update(reason=exc.reason, message=_line(str(exc).removeprefix(f"{exc.reason}: ")))
+        except (ZkClaimsError, ValueError) as exc:
+            res.update(reason="malformed", message=_line(str(exc)))
+        else:
+            res.update(valid=True, decision=decision.model_dump(mode="json"))
+        out.append(res)
+    return out
+
+
+def batch_exit_code(results: Sequence[dict[str, Any]]) -> int:
+    """0 when every document is valid, 2 when one is malformed, else 1 (one was rejected)."""
+    if any(r.get("reason") == "malformed" for r in results):
+        return 2
+    return 0 if all(r["valid"] for r in results) else 1
+
+
+def _line(text: str) -> str:
+    from zkclaims.errors import echo_value
+
+    text = " ".join(text.split())
+    return text if len(text) <= 400 else echo_value(text)[1:-1]
