@@ -150,11 +150,26 @@ def _range(m: dict[str, Any]) -> str:
     return f"{fmt_s(m['min'])} – {fmt_s(m['max'])}"
 
 
-def _with_spread(m: dict[str, Any] | float | None) -> str:
+def _floor_of(doc: dict[str, Any], m: dict[str, Any]) -> dict[str, Any] | str | None:
+    """The floor of ``m`` for a table cell: the floor measurement itself (with its spread)
+    when it is one measurement, else its value marked as a sum of medians."""
+    if m.get("floor_median") is None:
+        return None
+    parts = m.get("floor") or []
+    if len(parts) == 1 and parts[0]["factor"] == 1.0:
+        floor = next((x for x in doc["measurements"] if x["key"] == parts[0]["key"]), None)
+        if floor is not None:
+            return floor
+    return f"{fmt_s(m['floor_median'])} (sum of {len(parts)} medians)"
+
+
+def _with_spread(m: dict[str, Any] | float | str | None) -> str:
     """A median with its spread over the repeated runs: ``71.65 ms (70.10 ms – 75.30 ms)``.
 
     A bare number (a floor summed from several medians) is shown alone.
     """
+    if isinstance(m, str):
+        return m
     if m is None or not isinstance(m, dict):
         return fmt_s(m)
     if len(m["samples"]) < 2:
@@ -442,8 +457,8 @@ def readme_table(doc: dict[str, Any], results_name: str) -> str:
     """The README performance section: ratios first, then absolute medians, machine stated."""
     rows = []
 
-    def row(what: str, ratio: float | None, ref: str, ours: float | dict[str, Any] | None,
-            theirs: float | dict[str, Any] | None) -> None:
+    def row(what: str, ratio: float | None, ref: str, ours: dict[str, Any] | None,
+            theirs: dict[str, Any] | str | None) -> None:
         if ratio is None and ours is None:
             return
         rows.append(f"| {what} | {fmt_ratio(ratio)} | {ref} | {_with_spread(ours)} | "
@@ -455,7 +470,7 @@ def readme_table(doc: dict[str, Any], results_name: str) -> str:
         row("claim: Groth16 prove", comparison(doc, "claim.prove_circuit",
             cp["params"].get("constraints")), "snarkjs, same circuit", cp, sp)
         row("claim: Groth16 prove", cp["ratio_to_floor"], "G1 + G2 MSM floor", cp,
-            cp["floor_median"])
+            _floor_of(doc, cp))
     cvc = one(doc, "claim.verify_circuit", "arkworks")
     svc = one(doc, "claim.verify_circuit", "snarkjs")
     if cvc and svc:
@@ -464,7 +479,7 @@ def readme_table(doc: dict[str, Any], results_name: str) -> str:
     cv = one(doc, "claim.verify", "arkworks")
     if cv:
         row("claim: verify a bundle", cv["ratio_to_floor"], "4-pair pairing + Ed25519",
-            cv, cv["floor_median"])
+            cv, _floor_of(doc, cv))
     vm = sorted(find(doc, "claim.verify_many", "arkworks"), key=lambda m: m["params"]["batch"])
     if vm and cv:
         big = vm[-1]
@@ -473,7 +488,7 @@ def readme_table(doc: dict[str, Any], results_name: str) -> str:
     gv = sorted(find(doc, "groth16.verify", "arkworks"), key=lambda m: m["params"]["constraints"])
     if gv:
         row("Groth16 verify", gv[0]["ratio_to_floor"], "4-pair pairing check", gv[0],
-            gv[0]["floor_median"])
+            _floor_of(doc, gv[0]))
     gb = [m for m in find(doc, "groth16.verify_batch", "arkworks") if m["params"]["batch"] == 64]
     if gb and gv:
         row("Groth16 batch of 64, per proof", gb[0]["median"] / gv[0]["median"],
@@ -486,7 +501,7 @@ def readme_table(doc: dict[str, Any], results_name: str) -> str:
         row(f"Groth16 prove, {c} constraints", comparison(doc, "groth16.prove", c),
             "snarkjs, same R1CS", top, spp)
         row(f"Groth16 prove, {c} constraints", top["ratio_to_floor"], "G1 + G2 MSM floor",
-            top, top["floor_median"])
+            top, _floor_of(doc, top))
     slope = value(doc, "groth16.prove.loglog_slope")
     lines = [
         f"Measured on {machine_line(doc)} ({doc['mode']} run of {doc['created'][:10]}; "
