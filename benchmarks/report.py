@@ -637,8 +637,9 @@ def plot_all(doc: dict[str, Any], out_dir: Path, stem: str) -> dict[str, Path]:
             ys, err = _errbars([m for _, m in parts])
             ax.barh(labels, ys, xerr=err, color="tab:blue", capsize=3,
                     label="zkclaims (arkworks), a step")
-            for i, (_, m) in enumerate(parts):
-                ax.text(m["median"], i, f"  {fmt_s(m['median'])}", va="center", fontsize=8)
+            for i, (_, m) in enumerate(parts):  # the label right of the error bar
+                ax.text(max(m["median"], m["max"]), i, f"  {fmt_s(m['median'])}", va="center",
+                        fontsize=8)
             if total:
                 ax.axvline(total["median"], color="black", linestyle="--",
                            label=f"measured total: {fmt_s(total['median'])} (not a sum)")
