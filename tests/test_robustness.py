@@ -123,8 +123,14 @@ def test_200_kb_nested_json_never_kills_the_process_even_at_a_huge_recursion_lim
         deep_dict = {}
         for _ in range(100_000):
             deep_dict = {"a": deep_dict}
+        import datetime, functools
+        from zkclaims.domain import Beneficiary
+        record = Beneficiary(member_id="M", ins="168067512345649",
+                             birth_date=datetime.date(1968, 6, 1))
+        verify = functools.partial(Verifier(TrustedPrescribers(), insurer="A").verify,
+                                   beneficiary=record)
         loaders = [Proof.from_json, VerifyingKey.from_json, ProvingKey.from_json, load_bundle,
-                   Verifier(TrustedPrescribers()).verify, snarkjs.load_proof,
+                   verify, snarkjs.load_proof,
                    snarkjs.load_verification_key, snarkjs.load_public,
                    Contract.model_validate_json, Contract.model_validate]
         for load in loaders:
@@ -290,11 +296,14 @@ def test_a_5000_digit_power_names_its_field():
 def documents():
     """A valid document for every loader, and the loader itself."""
     from zkclaims.cli.demo import DEMO_CONTRACT
-    from zkclaims.domain import Contract, Equipment, Frame, Lens, Prescription
+    from zkclaims.domain import (
+        Beneficiary, Contract, Equipment, Frame, Lens, Patient, Prescription,
+    )
+    from zkclaims.domain.checks import ClaimHistory
     from zkclaims.domain.claim import Attestation, Claim
     from zkclaims.groth16 import Proof, ProvingKey, VerifyingKey
     from zkclaims.groth16 import snarkjs as sj
-    from zkclaims.hazmat import dev_setup, synthetic_r1cs
+    from zkclaims.hazmat import dev_setup, prove_with_randomness, synthetic_r1cs
     from zkclaims.prescriber import Opening, TrustedPrescribers, generate_key, prescribe
     from zkclaims.prover import prove_claim
     from zkclaims.verifier import Verifier, load_bundle
@@ -306,22 +315,29 @@ def documents():
         "right": {"sphere": "-2.00", "cylinder": "-1.00", "axis": 180},
         "left": {"sphere": "-7.00"}, "issued_on": "2025-03-10",
     })
-    opening, att = prescribe(rx, key, "RPPS-1")
+    patient = Patient(ins="1 68 06 75 123 456 49", birth_date=dt.date(1968, 6, 1))
+    record = Beneficiary(member_id="MBR-1", ins=patient.ins, birth_date=patient.birth_date)
+    opening, att = prescribe(rx, patient=patient, key=key, prescriber_id="RPPS-1")
     equipment = Equipment(
-        right=Lens(usage="far", price_cents=15_000), left=Lens(usage="far", price_cents=32_000),
+        right=Lens(usage="far", price_cents=15_000, grouping_code="VU1"),
+        left=Lens(usage="far", price_cents=32_000, grouping_code="VU1"),
         frame=Frame(price_cents=18_000), delivered_on=dt.date(2025, 4, 2),
     )
-    claim = Claim(insurer="AMC-1", claim_id="C-1", optician="FINESS-1",
-                  delivered_on=dt.date(2025, 4, 2), patient_birth_date=dt.date(1968, 6, 1))
-    bundle = prove_claim(opening, att, equipment, claim)
+    claim = Claim(insurer="AMC-1", claim_id="C-1", optician="FINESS-1", beneficiary="MBR-1",
+                  delivered_on=dt.date(2025, 4, 2))
+    today = dt.date(2025, 4, 10)
+    bundle = prove_claim(opening, attestation=att, equipment=equipment, claim=claim,
+                         today=today)
     r1cs, witness = synthetic_r1cs(4)
     pk, vk = dev_setup(r1cs, seed=1)
-    from zkclaims.hazmat import prove_with_randomness
-
     proof = prove_with_randomness(pk, r1cs, witness, 1, 2)
-    verifier = Verifier(trusted)
+    verifier = Verifier(trusted, insurer="AMC-1")
     snark = {n: json.loads((SNARKJS / n).read_text()) for n in
              ("verification_key.json", "proof.json", "public.json")}
+
+    def verify(doc):
+        return verifier.verify(doc, beneficiary=record, today=today)
+
     return {
         "Proof.from_json": (Proof.from_json, proof.to_dict()),
         "VerifyingKey.from_json": (VerifyingKey.from_json, vk.to_dict()),
@@ -331,7 +347,7 @@ def documents():
         "snarkjs.load_proof": (sj.load_proof, snark["proof.json"]),
         "snarkjs.load_public": (sj.load_public, snark["public.json"]),
         "load_bundle": (load_bundle, bundle.model_dump(mode="json")),
-        "Verifier.verify": (verifier.verify, bundle.model_dump(mode="json")),
+        "Verifier.verify": (verify, bundle.model_dump(mode="json")),
         "Contract": (Contract.model_validate, DEMO_CONTRACT),
         "TrustedPrescribers": (TrustedPrescribers.model_validate,
                                trusted.model_dump(mode="json")),
@@ -339,6 +355,9 @@ def documents():
         "Attestation": (Attestation.model_validate, att.model_dump(mode="json")),
         "Equipment": (Equipment.model_validate, equipment.model_dump(mode="json")),
         "Claim": (Claim.model_validate, claim.model_dump(mode="json")),
+        "Beneficiary": (Beneficiary.model_validate, record.model_dump(mode="json")),
+        "ClaimHistory": (ClaimHistory.model_validate,
+                         {"last_delivery": "2021-01-02", "previous_commitment": None}),
     }
 
 
@@ -346,7 +365,7 @@ LOADERS = [
     "Proof.from_json", "VerifyingKey.from_json", "ProvingKey.from_json",
     "snarkjs.load_verification_key", "snarkjs.load_proof", "snarkjs.load_public",
     "load_bundle", "Verifier.verify", "Contract", "TrustedPrescribers", "Opening",
-    "Attestation", "Equipment", "Claim",
+    "Attestation", "Equipment", "Claim", "Beneficiary", "ClaimHistory",
 ]
 
 SPECIALS = [
@@ -486,6 +505,9 @@ def test_the_cli_survives_the_nastiest_inputs(documents, tmp_path):
     _, bundle = documents["load_bundle"]
     trusted = tmp_path / "trusted.json"
     trusted.write_text(json.dumps(documents["TrustedPrescribers"][1]))
+    record = tmp_path / "record.json"
+    record.write_text(json.dumps(documents["Beneficiary"][1]))
+    who = ["--insurer", "AMC-1", "--beneficiary", str(record), "--today", "2025-04-10"]
     contract = tmp_path / "contract.json"
     contract.write_text(json.dumps(DEMO_CONTRACT))
     huge_price = copy.deepcopy(bundle)
@@ -511,29 +533,34 @@ def test_the_cli_survives_the_nastiest_inputs(documents, tmp_path):
         paths[name].write_bytes(raw)
     commands = []
     for path in paths.values():
-        commands.append(["verify", str(path), "--trusted", str(trusted)])
+        commands.append(["verify", str(path), "--trusted", str(trusted), *who])
         commands.append(["inspect", str(path)])
     commands += [
-        ["verify", str(paths["huge-price.json"]), "--trusted", str(trusted), "--json"],
-        ["verify", str(tmp_path / "ok.json"), "--trusted", str(paths["deep.json"])],
-        ["verify", str(tmp_path), "--trusted", str(trusted)],  # a directory
-        ["verify", "/dev/zero", "--trusted", str(trusted)],
-        ["verify", str(tmp_path / "ok.json"), "--trusted", "/dev/zero"],
+        ["verify", str(paths["huge-price.json"]), "--trusted", str(trusted), "--json", *who],
+        ["verify", str(tmp_path / "ok.json"), "--trusted", str(paths["deep.json"]), *who],
+        ["verify", str(tmp_path / "empty"), "--trusted", str(trusted), *who],  # no *.json
+        ["verify", "/dev/zero", "--trusted", str(trusted), *who],
+        ["verify", str(tmp_path / "ok.json"), "--trusted", "/dev/zero", *who],
+        ["verify", str(tmp_path / "ok.json"), "--trusted", str(trusted), "--insurer", "AMC-1",
+         "--beneficiary", str(paths["deep-object.json"])],
         ["prescribe", str(paths["deep.json"]), "--key", "/dev/zero", "--prescriber-id", "R",
+         "--patient", str(record),
          "--out-opening", str(tmp_path / "o2.json"), "--out-attestation", str(tmp_path / "a2")],
         ["export-snarkjs", str(paths["huge-price.json"]), "--out-dir", str(tmp_path / "o")],
         ["classify", "--sphere", "9" * 5000, "--usage", "far"],
         ["prescribe", str(paths["deep.json"]), "--key", str(paths["huge-int.json"]),
+         "--patient", str(paths["deep-object.json"]),
          "--prescriber-id", "RPPS-1", "--out-opening", str(tmp_path / "o.json"),
          "--out-attestation", str(tmp_path / "a.json")],
         ["keygen", "--out", str(tmp_path / "k.pem"), "--prescriber-id", "RPPS-1",
          "--trusted", str(paths["deep-object.json"])],
         ["tariffs", "show", str(paths["deep.json"])],
         ["verify", str(tmp_path / "ok.json"), "--trusted", str(trusted), "--contract",
-         str(paths["huge-int.json"])],
+         str(paths["huge-int.json"]), *who],
         ["classify", "--sphere", "-1", "--cylinder", "1", "--axis", "9" * 5000, "--usage", "far"],
     ]
     (tmp_path / "ok.json").write_text(json.dumps(bundle))
+    (tmp_path / "empty").mkdir()
     for role in ("opening", "attestation", "equipment", "claim"):  # prove reads four files
         files = {r: str(paths["dup.json"]) for r in ("opening", "attestation", "equipment",
                                                      "claim")}
@@ -566,7 +593,8 @@ def test_the_cli_process_exits_2_on_a_200_kb_nested_file(tmp_path):
     """The real entry point (``python -m zkclaims.cli``): no signal, one line."""
     deep = tmp_path / "deep.json"
     deep.write_text(DEEP)
-    for argv in (["verify", str(deep), "--trusted", str(deep)], ["inspect", str(deep)]):
+    for argv in (["verify", str(deep), "--trusted", str(deep), "--insurer", "A",
+                  "--beneficiary", str(deep)], ["inspect", str(deep)]):
         run = subprocess.run([sys.executable, "-m", "zkclaims.cli", *argv], capture_output=True,
                              text=True, timeout=120, cwd=ROOT)
         assert run.returncode == 2, (argv, run.returncode, run.stderr[-500:])

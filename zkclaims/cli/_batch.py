@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from zkclaims.errors import InputFileError, InvalidInputError, ZkClaimsError
 from zkclaims.jsonio import MAX_BYTES, loads, read_file
 
-__all__ = ["Document", "batch_exit_code", "check_documents", "expand_inputs"]
+__all__ = ["Document", "batch_exit_code", "expand_inputs", "merge_results"]
 
 #: Standard input may carry many bundles (JSON Lines): it is read up to this size.
 MAX_STDIN_BYTES = 64 * MAX_BYTES
@@ -67,7 +67,7 @@ def expand_inputs(inputs: Sequence[str], what: str = "bundle") -> list[Document]
     """Expand files, folders and ``-`` into documents, in the order given.
 
     ``-`` may appear once. A folder gives its ``*.json`` files sorted by name; a folder with
-    none is an error document. Reading errors are kept per document.
+    none raises :class:`InputFileError`. Reading errors are kept per document.
     """
     if list(inputs).count("-") > 1:
         raise InvalidInputError(what, "-", "standard input (-) may be given once")
@@ -78,49 +78,45 @@ def expand_inputs(inputs: Sequence[str], what: str = "bundle") -> list[Document]
         elif os.path.isdir(item):
             names = sorted(n for n in os.listdir(item) if n.endswith(".json")
                            and os.path.isfile(os.path.join(item, n)))
-            if not names:
-                out.append(Document(item, None, InputFileError(
-                    what, item, "a folder without any *.json file")))
+            if not names:  # an operator's mistake, not a bad bundle: stop here
+                raise InputFileError(what, item, "a folder without any *.json file")
             out.extend(_file(os.path.join(item, n), what) for n in names)
         else:
             out.append(_file(item, what))
     return out
 
 
-def check_documents(
-    documents: Sequence[Document],
-    check: Callable[[Any], Any],
-    *,
-    load: Callable[[bytes], Any],
+def merge_results(
+    documents: Sequence[Document], readable: Sequence[int], results: Sequence[Any],
 ) -> list[dict[str, Any]]:
-    """Load and check each document; one result per document, in order, never an exception.
+    """One result per document, in order, from :meth:`Verifier.verify_many`'s results.
 
-    ``load(raw)`` parses a document (e.g. :func:`zkclaims.verifier.load_bundle`) and
-    ``check(parsed)`` returns a decision (a pydantic model) or raises
-    :class:`~zkclaims.errors.ClaimRejected`. Each result holds ``source``, ``bundle_sha256``,
-    ``claim_id`` (when the document parsed), ``valid`` and either ``decision`` or ``reason``
-    and ``message`` (reason ``"malformed"`` for a document that cannot be read or parsed).
+    ``readable`` are the indices of the documents given to ``verify_many`` (those that could
+    be read), ``results`` its :class:`~zkclaims.verifier.BundleResult` list. Each result holds
+    ``source``, ``bundle_sha256``, ``claim_id`` (when the bundle parses), ``valid`` and either
+    ``decision`` or ``reason`` and ``message`` (``"malformed"`` for a document that cannot be
+    read or parsed).
     """
-    from zkclaims.errors import ClaimRejected
+    from zkclaims.verifier import load_bundle
 
+    by_doc = dict(zip(readable, results, strict=True))
     out: list[dict[str, Any]] = []
-    for doc in documents:
+    for i, doc in enumerate(documents):
         res: dict[str, Any] = {"source": doc.source, "bundle_sha256": doc.sha256,
                                "claim_id": None, "valid": False}
-        try:
-            if doc.error is not None:
-                raise doc.error
-            assert doc.raw is not None
-            parsed = load(doc.raw)
-            claim = getattr(parsed, "claim", None)
-            res["claim_id"] = getattr(claim, "claim_id", None)
-            decision = check(parsed)
-        except ClaimRejected as exc:
-            res.update(reason=exc.reason, message=_line(str(exc).removeprefix(f"{exc.reason}: ")))
-        except (ZkClaimsError, ValueError) as exc:
-            res.update(reason="malformed", message=_line(str(exc)))
+        if doc.raw is not None:
+            try:
+                res["claim_id"] = load_bundle(doc.raw).claim.claim_id
+            except (ZkClaimsError, ValueError):
+                pass
+        r = by_doc.get(i)
+        if r is None:
+            res.update(reason="malformed", message=_line(str(doc.error)))
+        elif r.decision is not None:
+            res.update(valid=True, decision=r.decision.model_dump(mode="json"))
         else:
-            res.update(valid=True, decision=decision.model_dump(mode="json"))
+            message = str(r.message or "").removeprefix(f"{r.reason}: ")
+            res.update(reason=r.reason, message=_line(message))
         out.append(res)
     return out
 
