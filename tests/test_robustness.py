@@ -297,7 +297,13 @@ def documents():
     """A valid document for every loader, and the loader itself."""
     from zkclaims.cli.demo import DEMO_CONTRACT
     from zkclaims.domain import (
-        Beneficiary, Contract, Equipment, Frame, Lens, Patient, Prescription,
+        Beneficiary,
+        Contract,
+        Equipment,
+        Frame,
+        Lens,
+        Patient,
+        Prescription,
     )
     from zkclaims.domain.checks import ClaimHistory
     from zkclaims.domain.claim import Attestation, Claim
