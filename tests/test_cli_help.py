@@ -81,8 +81,8 @@ def test_json_usage_error_is_a_json_object_on_stdout(path, capsys):
     [
         (["classify", "--sphere", "-3.3", "--json"], "sphere", "'-3.50' or '-3.25'"),
         (["classify", "--sphere", "-2", "--usage", "near", "--json"], None, "addition"),
-        (["verify", "missing.json", "--trusted", "t.json", "--json"], "bundle.json",
-         "cannot read"),
+        (["verify", "missing.json", "--trusted", "t.json", "--insurer", "A", "--beneficiary",
+          "b.json", "--json"], "--beneficiary", "cannot read"),
         (["inspect", "missing.json", "--json"], "bundle.json", "cannot read"),
     ],
 )

@@ -200,10 +200,13 @@ def loads(
     max_bytes: int = MAX_BYTES,
     max_depth: int = MAX_DEPTH,
     error: ErrorType = MalformedInputError,
+    root: str | None = None,
 ) -> Any:
     """Parse JSON text or UTF-8 bytes into Python objects, within the limits above.
 
-    ``what`` names the document in errors (``"bundle"``, ``"vk"``, ``"contract.json"``).
+    ``what`` names the document in errors (``"bundle"``, ``"vk"``, ``"contract.json"``);
+    ``root`` (default ``what``) starts the path of a value inside it (``""``: the path alone,
+    ``right.price_cents``, as pydantic's errors write it).
     """
     if isinstance(data, str):
         if len(data) > max_bytes:
@@ -242,7 +245,7 @@ def loads(
                     f"{exc.colno}") from None
     except (RecursionError, ValueError) as exc:  # pragma: no cover - the scan prevents these
         raise _fail(error, what, "...", f"not JSON: {type(exc).__name__}") from None
-    return check_tree(obj, what, max_depth=max_depth + 1, error=error)
+    return check_tree(obj, what if root is None else root, max_depth=max_depth + 1, error=error)
 
 
 def document(

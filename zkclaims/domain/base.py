@@ -121,7 +121,7 @@ class Model(BaseModel):
         if isinstance(obj, dict | list):
             from zkclaims.jsonio import check_tree
 
-            check_tree(obj, cls.__name__, error=InvalidInputError)
+            check_tree(obj, "", error=InvalidInputError)  # paths as pydantic writes them
         try:
             return super().model_validate(obj, *args, **kwargs)
         except PydanticValidationError as exc:
@@ -137,7 +137,7 @@ class Model(BaseModel):
         """
         from zkclaims.jsonio import loads
 
-        loads(json_data, cls.__name__, error=InvalidInputError)
+        loads(json_data, cls.__name__, error=InvalidInputError, root="")
         try:
             return super().model_validate_json(json_data, *args, **kwargs)
         except PydanticValidationError as exc:
