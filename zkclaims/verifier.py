@@ -271,7 +271,7 @@ class Verifier:
                                 f" ({beneficiary.member_id!r})")
         check_invoice(invoice)
         try:
-            verify_attestation(att, self.trusted)
+            verify_attestation(att, self.trusted, on_day=today)
         except AttestationError as exc:
             reason = getattr(exc, "reason", "bad_signature")
             raise ClaimRejected(reason, str(exc).removeprefix(f"{reason}: ")) from None
