@@ -61,6 +61,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -177,6 +178,9 @@ class Verifier:
         backend: str | None = None,
         short_renewal_under_6: bool = False,
     ) -> None:
+        if not isinstance(trusted, TrustedPrescribers | str | os.PathLike):
+            raise InvalidInputError("trusted", type(trusted).__name__,
+                                    "must be TrustedPrescribers or the path of its file")
         self.trusted = (trusted if isinstance(trusted, TrustedPrescribers)
                         else TrustedPrescribers.load(trusted))
         if not isinstance(insurer, str) or not insurer or insurer != insurer.strip():
