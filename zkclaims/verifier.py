@@ -61,6 +61,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -191,6 +192,9 @@ class Verifier:
         short_renewal_under_6: bool = False,
         pinned_transcripts: Mapping[str, str] | None = None,
     ) -> None:
+        if not isinstance(trusted, TrustedPrescribers | str | os.PathLike):
+            raise InvalidInputError("trusted", type(trusted).__name__,
+                                    "must be TrustedPrescribers or the path of its file")
         self.pinned_transcripts = dict(pinned_transcripts or {})
         for name, digest in self.pinned_transcripts.items():
             if not isinstance(digest, str) or not _HEX64.fullmatch(digest):
