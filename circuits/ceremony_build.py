@@ -262,19 +262,42 @@ def build_statement(name: str, ptau_path: Path, *, contributors: int = CONTRIBUT
         return install_statement(name, last, ptau_path, log=log)
 
 
+def _up_to_date(name: str, ptau_path: Path) -> bool:
+    """Whether ``name``'s artifacts come from a ceremony on this phase 1 for this circuit."""
+    try:
+        info = json.loads((package_dir() / "artifacts" / name / "circuit.json").read_text("utf-8"))
+        return (info.get("setup") == "mpc" and info.get("circuit_id") == describe(name)[
+            "circuit_id"] and (package_dir() / str(info["transcript"]["phase1"])) == ptau_path
+                and zkey_file(name).is_file())
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+
+
 def build_ceremony(names: list[str] | None = None, *, power: int = PHASE1_POWER,
                    new_phase1: bool = False, contributors: int = CONTRIBUTORS,
-                   beacon: str | None = None, log: Log = print) -> list[Path]:
-    """Phase 1 (reused when committed, unless ``new_phase1``), then phase 2 of each statement."""
+                   beacon: str | None = None, force: bool = False,
+                   log: Log = print) -> list[Path]:
+    """Phase 1 (reused when committed, unless ``new_phase1``), then phase 2 of each statement.
+
+    A statement whose keys already come from a ceremony on this phase 1 for the circuit
+    compiled now is skipped, unless ``force`` (or ``new_phase1``).
+    """
     if contributors < 1:
         raise ValueError("contributors: at least one")
     ptau_path = phase1_file(power)
     if new_phase1 or not ptau_path.is_file():
         build_phase1(power, contributors=contributors, beacon=beacon, log=log)
+        force = True
     else:
         log(f"phase 1: reusing {ptau_path.relative_to(package_dir())}")
-    out = [build_statement(n, ptau_path, contributors=contributors, beacon=beacon, log=log)
-           for n in (names or list(STATEMENTS))]
+    out = []
+    for name in names or list(STATEMENTS):
+        if not force and _up_to_date(name, ptau_path):
+            log(f"{name}: up to date (keys from the ceremony for this circuit; --force rebuilds)")
+            out.append(package_dir() / "artifacts" / name)
+            continue
+        out.append(build_statement(name, ptau_path, contributors=contributors, beacon=beacon,
+                                   log=log))
     return out
 
 

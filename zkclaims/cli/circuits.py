@@ -74,7 +74,7 @@ def _cmd_circuits_build(args: argparse.Namespace) -> int:
             raise InvalidInputError("--out-dir", args.out_dir, "not with --ceremony (the "
                                     "ceremony writes the package's circuits/ folder)")
         build_ceremony(args.statement, new_phase1=args.new_phase1, beacon=args.beacon,
-                       contributors=args.contributors or CONTRIBUTORS)
+                       contributors=args.contributors or CONTRIBUTORS, force=args.force)
         return EXIT_OK
     from zkclaims.circuits.build import build
 
