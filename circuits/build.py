@@ -30,13 +30,22 @@ from zkclaims.circuits import (
     load_verifying_key,
 )
 from zkclaims.circuits.equipment import CIRCUIT_NAME, EquipmentClaimCircuit, LensClassCircuit
+from zkclaims.circuits.renewal import CIRCUIT_NAME as RENEWAL_CIRCUIT_NAME
+from zkclaims.circuits.renewal import EyeChangeCircuit, RenewalCircuit, RenewalRuleCircuit
 
 from zkclaims.circuit import Circuit
 
-__all__ = ["STATEMENTS", "SETUP_NOTE", "package_dir", "constraint_counts", "build", "describe"]
+__all__ = [
+    "STATEMENTS", "PARTS", "SETUP_NOTE", "package_dir", "constraint_counts", "build", "describe",
+]
 
 #: The deployed statements: name -> circuit class.
-STATEMENTS: dict[str, type[Circuit]] = {CIRCUIT_NAME: EquipmentClaimCircuit}
+STATEMENTS: dict[str, type[Circuit]] = {
+    CIRCUIT_NAME: EquipmentClaimCircuit,
+    RENEWAL_CIRCUIT_NAME: RenewalCircuit,
+}
+#: Parts evaluated alone by the exhaustive tests (not deployed): their counts are pinned too.
+PARTS: tuple[type[Circuit], ...] = (LensClassCircuit, RenewalRuleCircuit, EyeChangeCircuit)
 
 #: What the ``setup`` field means, recorded in ``circuit.json``.
 SETUP_NOTE = (
@@ -52,9 +61,10 @@ def package_dir() -> Path:
 
 
 def constraint_counts() -> dict[str, int]:
-    """Exact constraint counts of every statement and of the per-lens part."""
+    """Exact constraint counts of every statement and of the parts tested alone."""
     counts = {name: cls().compile().n_constraints for name, cls in STATEMENTS.items()}
-    counts[LensClassCircuit.name] = LensClassCircuit().compile().n_constraints
+    for part in PARTS:
+        counts[part.name] = part().compile().n_constraints
     return counts
 
 

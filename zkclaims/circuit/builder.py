@@ -268,6 +268,12 @@ def batch_inverse(x: Value) -> Value:
     if not isinstance(x, np.ndarray):
         x %= R
         return pow(x, R - 2, R) if x else 0
+    if x.dtype == object and x.size > 64:
+        # Small negative values (x - r) arrive as huge canonical ints: go through int64.
+        signed = x % R
+        signed = np.where(signed > _HALF_R, signed - R, signed)
+        if np.abs(signed).max() < _LIMIT:
+            x = signed.astype(np.int64)
     if x.dtype != object and x.size > 64:
         # Few distinct small values (typical of batch runs): invert each distinct value once.
         uniq, where = np.unique(x, return_inverse=True)
