@@ -7,7 +7,7 @@ Written only with the public frontend API (:mod:`zkclaims.circuit`). DESIGN §3,
   the criteria the insurer accepts, :class:`~zkclaims.domain.vision_change.RenewalCriterion`),
   ``claim_context`` (the equipment claim's);
 * private: ``previous_packed``, ``new_packed`` (the two prescriptions, 70-bit layout of
-  :mod:`zkclaims.domain.claim`), ``patient`` (one field element for both: the same-patient
+  :mod:`zkclaims.domain.packing`), ``patient`` (one field element for both: the same-patient
   proof), ``previous_blinding``, ``new_blinding``.
 
 It proves:
@@ -43,7 +43,7 @@ from typing import NamedTuple
 from zkclaims.circuit import Builder, Circuit, LinearCombination, gadget, private, public
 from zkclaims.circuit import gadgets as g
 from zkclaims.commitment import COMMITMENT_TAG_V2
-from zkclaims.domain.claim import (
+from zkclaims.domain.packing import (
     ADDITION_BITS,
     AXIS_BITS,
     CYLINDER_BITS,

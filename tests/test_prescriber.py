@@ -1,4 +1,4 @@
-"""zkclaims.prescriber: commitment, opening, Ed25519 attestation, keys, trusted prescribers."""
+"""zkclaims.prescriber: commitment v2, opening v2, attestation, keys, trusted prescribers."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ import stat
 
 import pytest
 
-from zkclaims import poseidon
-from zkclaims.domain import EyePrescription, PrescriberKind, Prescription
-from zkclaims.domain.claim import COMMITMENT_TAG, Attestation, attestation_message
+from zkclaims.commitment import commit_v2
+from zkclaims.domain import EyePrescription, Patient, PrescriberKind, Prescription
+from zkclaims.domain.attestation import Attestation, attestation_message
+from zkclaims.domain.packing import pack_prescription
 from zkclaims.errors import AttestationError, InvalidInputError
 from zkclaims.prescriber import (
     BLINDING_BITS,
@@ -31,6 +32,8 @@ RX = Prescription(
     left=EyePrescription(sphere="+1.25"),
     issued_on=dt.date(2025, 3, 10),
 )
+PATIENT = Patient(ins="1 68 06 75 123 456 49", birth_date=dt.date(1968, 6, 1))
+OTHER = Patient(ins="2 85 02 75 012 345 21", birth_date=dt.date(1968, 6, 1))
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +43,7 @@ def key():
 
 @pytest.fixture(scope="module")
 def signed(key):
-    return prescribe(RX, key, "RPPS-1")
+    return prescribe(RX, patient=PATIENT, key=key, prescriber_id="RPPS-1")
 
 
 @pytest.fixture(scope="module")
@@ -50,15 +53,19 @@ def trusted(key):
     return t
 
 
-def test_commit_uses_a_fresh_248_bit_blinding():
-    c1, r1 = commit(RX)
-    c2, r2 = commit(RX)
+def test_commit_v2_binds_the_prescription_to_the_patient():
+    c1, r1 = commit(RX, PATIENT)
+    c2, r2 = commit(RX, PATIENT)
     assert r1 != r2 and c1 != c2
     assert 0 <= r1 < 1 << BLINDING_BITS
-    from zkclaims.domain.claim import pack_prescription
-
-    assert c1 == poseidon.hash2(pack_prescription(RX), r1, domain=COMMITMENT_TAG)
-    assert commitment_of(RX, r1) == c1
+    assert c1 == commit_v2(pack_prescription(RX), PATIENT.field_element(), r1)
+    assert commitment_of(RX, PATIENT, r1) == c1
+    # the same prescription and blinding for another patient, or another birth date
+    assert commitment_of(RX, OTHER, r1) != c1
+    younger = Patient(ins=PATIENT.ins, birth_date=dt.date(1990, 6, 1))
+    assert commitment_of(RX, younger, r1) != c1
+    with pytest.raises(InvalidInputError, match="patient"):
+        commitment_of(RX, "1 68 06 75 123 456 49", r1)
 
 
 def test_opening_is_canonical_and_checks(signed):
@@ -72,7 +79,8 @@ def test_opening_is_canonical_and_checks(signed):
     # JSON round trip of both documents, versioned
     assert Opening.model_validate_json(opening.model_dump_json()) == opening
     assert Attestation.model_validate_json(att.model_dump_json()) == att
-    assert opening.model_dump()["format"] == "zkclaims-opening/v1"
+    assert opening.model_dump()["format"] == "zkclaims-opening/v2"
+    assert opening.patient == PATIENT
     assert att.model_dump()["format"] == "zkclaims-attestation/v1"
 
 
@@ -86,15 +94,40 @@ def test_opening_with_another_blinding_does_not_open(signed):
     )
     with pytest.raises(InvalidInputError, match="opening.commitment"):
         other.check()
+    # the opening of another patient (or of a forged birth date) does not open it
+    for patient in (OTHER, Patient(ins=PATIENT.ins, birth_date=dt.date(1990, 6, 1))):
+        with pytest.raises(InvalidInputError, match="opening.commitment"):
+            opening.model_copy(update={"patient": patient}).check()
 
 
 def test_field_elements_are_validated():
     with pytest.raises(InvalidInputError, match="blinding"):
-        Opening(prescription=RX, blinding="-1", commitment="0")
+        Opening(prescription=RX, patient=PATIENT, blinding="-1", commitment="0")
     with pytest.raises(InvalidInputError, match="commitment"):
-        Opening(prescription=RX, blinding="1", commitment=str(2**255))
+        Opening(prescription=RX, patient=PATIENT, blinding="1", commitment=str(2**255))
     with pytest.raises(InvalidInputError, match="commitment"):
-        Opening(prescription=RX, blinding="1", commitment="007")
+        Opening(prescription=RX, patient=PATIENT, blinding="1", commitment="007")
+
+
+def test_openings_v1_are_retired(signed):
+    """An opening v1 (prescription and blinding, no patient) is refused with why."""
+    opening, _ = signed
+    doc = opening.model_dump(mode="json")
+    del doc["patient"]
+    doc["format"] = "zkclaims-opening/v1"
+    with pytest.raises(InvalidInputError) as e:
+        Opening.model_validate(doc)
+    assert e.value.field == "format" and "retired" in str(e.value)
+    assert "binds no patient" in str(e.value)
+
+
+def test_prescribe_takes_keyword_arguments_and_checks_the_patient(key):
+    with pytest.raises(TypeError):
+        prescribe(RX, key, "RPPS-1")  # the v1 positional form is gone
+    unborn = Patient(ins=PATIENT.ins, birth_date=dt.date(2025, 3, 11))
+    with pytest.raises(InvalidInputError) as e:
+        prescribe(RX, patient=unborn, key=key, prescriber_id="RPPS-1")
+    assert e.value.field == "patient.birth_date"
 
 
 def test_attestation_verifies_and_each_field_is_signed(signed, trusted):
@@ -167,7 +200,7 @@ def test_trusted_file_round_trip(tmp_path, key):
 def test_prescribe_refuses_what_cannot_be_packed(key):
     old = RX.model_copy(update={"issued_on": dt.date(1969, 12, 31)})
     with pytest.raises(InvalidInputError, match="issued_on"):
-        prescribe(old, key, "RPPS-1")
+        prescribe(old, patient=PATIENT, key=key, prescriber_id="RPPS-1")
 
 
 def test_missing_files_and_bad_ids_raise_naming_the_field(tmp_path, key):

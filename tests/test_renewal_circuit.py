@@ -50,7 +50,7 @@ from zkclaims.circuit import Circuit, private, public
 from zkclaims.circuit import gadgets as g
 from zkclaims.commitment import commit_v2
 from zkclaims.domain import EyePrescription, Patient, Prescription
-from zkclaims.domain.claim import pack_prescription
+from zkclaims.domain.packing import pack_prescription
 from zkclaims.domain.vision_change import (
     ALL_CRITERIA,
     RULES_2020_CRITERIA,

@@ -68,11 +68,14 @@ def _add_prescribe(sub: Sub) -> None:
     p = sub.add_parser(
         "prescribe",
         help="commit to a prescription and sign the commitment",
-        description="Canonicalise and pack RX.json (a Prescription), commit with a fresh "
-        "248-bit blinding, sign the attestation. The opening is secret (patient/optician); "
-        "the attestation goes to the insurer.",
+        description="Canonicalise and pack RX.json (a Prescription), commit to it and to the "
+        "patient (INS and birth date, read from the patient's card) with a fresh 248-bit "
+        "blinding, sign the attestation. The opening is secret (patient/optician); the "
+        "attestation goes to the insurer.",
     )
     p.add_argument("prescription", metavar="RX.json", help="the prescription (Prescription JSON)")
+    p.add_argument("--patient", required=True, metavar="FILE",
+                   help="the patient (Patient JSON: ins, birth_date)")
     p.add_argument("--key", required=True, help="prescriber private key (PEM, from keygen)")
     p.add_argument("--prescriber-id", required=True, help="prescriber identifier")
     p.add_argument("--out-opening", required=True,
@@ -82,11 +85,13 @@ def _add_prescribe(sub: Sub) -> None:
 
 
 def _cmd_prescribe(args: argparse.Namespace) -> int:
-    from zkclaims.domain import Prescription
+    from zkclaims.domain import Patient, Prescription
     from zkclaims.prescriber import load_private_key, prescribe
 
     rx = load_model(Prescription, args.prescription, "RX.json")
-    opening, attestation = prescribe(rx, load_private_key(args.key), args.prescriber_id)
+    patient = load_model(Patient, args.patient, "--patient")
+    opening, attestation = prescribe(rx, patient=patient, key=load_private_key(args.key),
+                                     prescriber_id=args.prescriber_id)
     # the opening is the prescription in clear plus the blinding: owner-only, as the key
     write_json(args.out_opening, opening.model_dump(mode="json"), "--out-opening", private=True)
     write_json(args.out_attestation, attestation.model_dump(mode="json"), "--out-attestation")
