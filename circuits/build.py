@@ -127,7 +127,7 @@ def verifying_key_digest(vk: Any) -> str:
 
 def pins_source(digests: dict[str, str]) -> str:
     """Return the text of ``zkclaims/pins.py`` for ``digests`` (statement name -> SHA-256 hex)."""
-    rows = "".join(f'    "{name}": "{d}",\n' for name, d in sorted(digests.items()))
+    rows = "".join(f'    "{name}":\n        "{d}",\n' for name, d in sorted(digests.items()))
     return (
         '"""The verifying keys zkclaims trusts, pinned by digest (written by `zkclaims circuits'
         ' build`).\n\n'

@@ -367,6 +367,7 @@ class RenewalCircuit(Circuit):
     """The early-renewal statement (``optique-renouvellement-2020``); see the module docstring."""
 
     name = CIRCUIT_NAME
+    statement_version = 1
 
     previous_commitment = public(doc="commitment of the previous reimbursed equipment")
     new_commitment = public(doc="commitment of the equipment claimed now")

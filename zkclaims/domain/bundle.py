@@ -32,6 +32,7 @@ from zkclaims.domain.attestation import Attestation
 from zkclaims.domain.base import Model
 from zkclaims.domain.invoice import Claim, Invoice
 from zkclaims.domain.packing import DAY_BITS, day_number, field_element_text
+from zkclaims.domain.renewal import RenewalEvidence
 from zkclaims.field import R
 
 __all__ = [
@@ -131,6 +132,9 @@ class ClaimBundle(Model):
     attestation: Attestation
     public_inputs: PublicInputs
     proof: str = Field(pattern=r"^[0-9a-f]{384}$")
+    #: Early renewal (issue 11): the previous prescription's attestation and the proof of the
+    #: renewal statement; None when the claim does not need one (see docs/renewal.md).
+    renewal: RenewalEvidence | None = None
 
     @field_validator("format", mode="before")
     @classmethod

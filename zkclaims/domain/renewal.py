@@ -18,14 +18,25 @@ medical-situation flag), never from the optician's word:
   patient is 16 or over, the adapted prescription is a physician's (not itself an adaptation),
   still valid (spec §6) on the adaptation day and on the delivery day;
 * :func:`renewal_status` and :func:`early_renewal_problem` — the verdict the verifier applies.
+
+The claim bundle carries the justification in its optional ``renewal`` member
+(:class:`RenewalEvidence`): the previous prescription's attestation (signed, with its
+commitment) and the proof of the renewal statement (``optique-renouvellement-2020``) with its
+circuit id and public inputs (:class:`RenewalPublicInputs`).
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
+from pydantic import Field, field_validator
+
+from zkclaims.domain.attestation import Attestation
+from zkclaims.domain.base import Model
+from zkclaims.domain.packing import field_element_text
 from zkclaims.domain.rules import age_on, next_renewal_date, validity_end
+from zkclaims.domain.vision_change import RenewalCriterion, criteria_mask
 from zkclaims.errors import InvalidInputError
 
 __all__ = [
@@ -38,6 +49,9 @@ __all__ = [
     "optician_adaptation_problems",
     "renewal_status",
     "early_renewal_problem",
+    "RENEWAL_FORMAT",
+    "RenewalPublicInputs",
+    "RenewalEvidence",
 ]
 
 #: Attestation kinds (attestation v2): a prescriber's prescription, an optician's adaptation.
@@ -156,12 +170,14 @@ def renewal_status(
     delivered_on: _dt.date,
     patient_birth_date: _dt.date,
     new: PrescriptionFacts,
+    short_renewal_under_6: bool = False,
 ) -> tuple[Literal["first", "due", "medical", "early"], str]:
     """Where a new delivery stands against the renewal period; ``(status, explanation)``.
 
     ``"first"``: no earlier equipment on record; ``"due"``: the period is over; ``"medical"``:
     early, but a new physician's prescription on or after the last delivery flags a medical
     situation (no delay); ``"early"``: early, so an early-renewal justification is needed.
+    ``short_renewal_under_6``: the insurer applies the 6-month period under 6 (spec §5).
     Raises :class:`InvalidInputError` when ``delivered_on`` is before ``last_delivery``.
     """
     if last_delivery is None:
@@ -171,7 +187,8 @@ def renewal_status(
             "delivered_on", delivered_on.isoformat(),
             f"is before the last delivery on record ({last_delivery.isoformat()})",
         )
-    due = next_renewal_date(last_delivery, delivered_on, patient_birth_date)
+    due = next_renewal_date(last_delivery, delivered_on, patient_birth_date,
+                            require_frame_fit_under_6=not short_renewal_under_6)
     if delivered_on >= due:
         return "due", f"renewal period over on {due.isoformat()} (spec §5)"
     if medical_situation_applies(new) and new.issued_on >= last_delivery:
@@ -224,4 +241,65 @@ def early_renewal_problem(
             f" last delivery: not before {earliest.isoformat()} (spec §5)"
         )
     return None
+
+
+
+# ---------------------------------------------------------------------------------------------
+# the claim bundle's renewal member
+# ---------------------------------------------------------------------------------------------
+
+#: Format tag of the renewal member of a claim bundle.
+RENEWAL_FORMAT = "zkclaims-renewal/v1"
+
+
+class RenewalPublicInputs(Model):
+    """The renewal proof's public inputs, in circuit order (``circuits/renewal.py``).
+
+    ``criteria`` is the mask of the criteria accepted (:class:`RenewalCriterion`, 1..31);
+    field elements as decimal strings.
+    """
+
+    previous_commitment: str
+    new_commitment: str
+    criteria: int = Field(strict=True)
+    claim_context: str
+
+    @field_validator("previous_commitment", "new_commitment", "claim_context", mode="before")
+    @classmethod
+    def _fe(cls, v: Any, info: Any) -> str:
+        return field_element_text(v, info.field_name)
+
+    @field_validator("criteria", mode="before")
+    @classmethod
+    def _criteria(cls, v: Any) -> int:
+        try:
+            return int(criteria_mask(v))
+        except InvalidInputError as exc:
+            raise ValueError(str(exc)) from None
+
+    def as_list(self) -> list[int]:
+        """Return the four values in circuit order."""
+        return [int(self.previous_commitment), int(self.new_commitment), self.criteria,
+                int(self.claim_context)]
+
+    @property
+    def accepted(self) -> RenewalCriterion:
+        """The criteria set the proof is for."""
+        return RenewalCriterion(self.criteria)
+
+
+class RenewalEvidence(Model):
+    """The optional ``renewal`` member of a claim bundle: why an early renewal is justified.
+
+    ``previous_attestation`` is the signed attestation of the prescription of the previous
+    reimbursed equipment (its commitment must be the one in the insurer's ledger);
+    ``public_inputs`` and ``proof`` (192 bytes in hex) are those of the renewal statement
+    ``circuit_id``. Neither prescription is in it.
+    """
+
+    format: Literal["zkclaims-renewal/v1"] = RENEWAL_FORMAT
+    circuit_id: str = Field(pattern=r"^[0-9a-f]{64}$")
+    previous_attestation: Attestation
+    public_inputs: RenewalPublicInputs
+    proof: str = Field(pattern=r"^[0-9a-f]{384}$")
 
