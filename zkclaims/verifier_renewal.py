@@ -141,9 +141,9 @@ def plan_renewal(
     accepted = RenewalCriterion(evidence.public_inputs.criteria)
     kind = "an optician's adaptation" if facts.kind == "optician_adaptation" else (
         f"the {facts.prescriber_kind}'s prescription")
-    note = (f"early renewal ({why}): justified by a change of vision between the previous"
+    note = (f"early renewal: {why}; justified by a change of vision between the previous"
             f" prescription and {kind} of {facts.issued_on.isoformat()}, proven in zero"
-            f" knowledge under {criteria_names(accepted)} (spec §5)")
+            f" knowledge under {criteria_names(accepted)}")
     return RenewalPlan(status, note, proof=proof)
 
 

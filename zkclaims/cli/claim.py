@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from zkclaims.cli import renewal
 from zkclaims.cli._common import (
     EXIT_INVALID,
     EXIT_OK,
@@ -35,6 +36,7 @@ def _add_prove(sub: Sub) -> None:
     p.add_argument("--today", default=None, metavar="YYYY-MM-DD",
                    help="the day of the pre-check (default: today)")
     p.add_argument("--backend", default=None, help="group backend: arkworks (default) or py_ecc")
+    renewal.add_prove_options(p)
     p.set_defaults(func=_cmd_prove)
 
 
@@ -54,10 +56,21 @@ def _cmd_prove(args: argparse.Namespace) -> int:
     claim = load_model(Claim, args.claim, "--claim")
     today = iso_date(args.today, "--today") if args.today else None
     backend = check_backend(args.backend)
+    previous = renewal.renewal_inputs(args)
     t0 = time.perf_counter()
     try:
-        bundle = prove_claim(opening, attestation=attestation, equipment=equipment, claim=claim,
-                             backend=backend, today=today)
+        if previous is None:
+            bundle = prove_claim(opening, attestation=attestation, equipment=equipment,
+                                 claim=claim, backend=backend, today=today)
+        else:
+            from zkclaims.prover_renewal import prove_claim_with_renewal
+
+            bundle = prove_claim_with_renewal(
+                opening, attestation=attestation, equipment=equipment, claim=claim,
+                previous_opening=previous[0], previous_attestation=previous[1],
+                renewal_criteria=renewal.parse_criteria(args.renewal_criteria,
+                                                        "--renewal-criteria"),
+                backend=backend, today=today)
     except ClaimRejected as exc:  # the pre-check: the insurer would refuse it, nothing proved
         message = str(exc).removeprefix(f"{exc.reason}: ")
         print(f"REFUSED before proving ({exc.reason}): {message}")
@@ -67,7 +80,9 @@ def _cmd_prove(args: argparse.Namespace) -> int:
     inv = bundle.invoice
     lenses = ", ".join(f"{line.design.value} {line.lens_class.value} ({line.grouping_code})"
                        for line in (inv.right, inv.left))
-    print(f"lenses {lenses}; proved in {elapsed:.2f} s; bundle -> {args.out}")
+    extra = ("" if bundle.renewal is None else
+             f"; early renewal proven under mask {bundle.renewal.public_inputs.criteria}")
+    print(f"lenses {lenses}{extra}; proved in {elapsed:.2f} s; bundle -> {args.out}")
     return EXIT_OK
 
 
@@ -100,6 +115,7 @@ def _add_verify(sub: Sub) -> None:
                    help="the day of the check (default: today)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--backend", default=None, help="group backend: arkworks (default) or py_ecc")
+    renewal.add_verify_options(p)
     p.set_defaults(func=_cmd_verify)
 
 
@@ -111,15 +127,16 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     from zkclaims.prescriber import TrustedPrescribers
     from zkclaims.verifier import Verifier
 
-    if args.history and args.last_delivery:
+    if args.history and (args.last_delivery or args.previous_commitment):
         raise InvalidInputError("--last-delivery", args.last_delivery,
                                 "give either --history or --last-delivery, not both")
     today = iso_date(args.today, "--today") if args.today else None
     history = None
     if args.history:
         history = load_model(ClaimHistory, args.history, "--history")
-    elif args.last_delivery:
-        history = ClaimHistory(last_delivery=iso_date(args.last_delivery, "--last-delivery"))
+    else:
+        history = renewal.history_from_options(args)
+    criteria = renewal.parse_criteria(args.renewal_criteria, "--renewal-criteria")
     beneficiary = load_model(Beneficiary, args.beneficiary, "--beneficiary")
     bundle = _load_bundle_file(args.bundle)
     trusted = load_model(TrustedPrescribers, args.trusted, "--trusted")
@@ -127,7 +144,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     try:
         verifier = Verifier(trusted, insurer=args.insurer, contract=contract,
                             claim_deadline_days=args.claim_deadline_days,
-                            backend=check_backend(args.backend))
+                            backend=check_backend(args.backend), renewal_criteria=criteria)
         if isinstance(bundle, ClaimRejected):
             raise bundle
         d = verifier.verify(bundle, beneficiary=beneficiary, history=history, today=today)

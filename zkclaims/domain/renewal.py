@@ -197,8 +197,8 @@ def renewal_status(
             f" {new.issued_on.isoformat()} flags a medical situation (spec §5)"
         )
     return "early", (
-        f"delivered {delivered_on.isoformat()}, before the end of the renewal period"
-        f" {due.isoformat()} (last delivery {last_delivery.isoformat()}, spec §5)"
+        f"delivered {delivered_on.isoformat()}, before the end of the renewal period on"
+        f" {due.isoformat()} after the last delivery on {last_delivery.isoformat()} (spec §5)"
     )
 
 
