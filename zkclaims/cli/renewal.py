@@ -115,7 +115,7 @@ def history_from_options(args: argparse.Namespace) -> Any:
 
 
 def _commitment_from_file(path: str) -> Any:
-    """The commitment in a previous bundle (``attestation.commitment``) or attestation file."""
+    """Read the commitment of a previous bundle (``attestation.commitment``) or attestation."""
     from zkclaims.cli._common import read_json
     from zkclaims.errors import InputFileError
 
