@@ -552,7 +552,7 @@ class Builder:
                     val, bnd = val + x.val * s, bnd + bx * abs(s)
                 else:
                     val, bnd = _obj(val) + _obj(x.val) * s, None
-        terms = {v: c % R for v, c in acc.items() if c % R}
+        terms = {v: m for v, c in acc.items() if (m := c % R)}
         if val is not None and bnd is None:
             val = val % R
         return LinearCombination(self, terms, val, bnd)
