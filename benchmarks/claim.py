@@ -103,7 +103,7 @@ def _witness(opening: Any, equipment: Any, claim: Any, circuit_id: str) -> list[
     usages = (equipment.right.usage, equipment.left.usage)
     classes = (RULES_2020.classify_lens(opening.prescription.right, usages[0]),
                RULES_2020.classify_lens(opening.prescription.left, usages[1]))
-    invoice = invoice_for(equipment, classes, birth_date=opening.patient.birth_date)
+    invoice = invoice_for(equipment, classes=classes, birth_date=opening.patient.birth_date)
     context = claim_context(claim, invoice, circuit_id)
     lenses = [lens_inputs(u) for u in usages]
     designs = ["multifocal" if d else "unifocal" for d, _ in lenses]

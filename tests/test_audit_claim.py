@@ -86,7 +86,7 @@ def claim(claim_id="C-1", member="MBR-1"):
                  delivered_on=DELIVERY)
 
 
-INVOICE = invoice_for(equipment(), (LensClass.COMPLEX, LensClass.SIMPLE),
+INVOICE = invoice_for(equipment(), classes=(LensClass.COMPLEX, LensClass.SIMPLE),
                       birth_date=PATIENT.birth_date)
 
 
@@ -275,8 +275,8 @@ def test_blinding_is_248_bits_from_secrets(monkeypatch):
         return real(n)
 
     monkeypatch.setattr(prescriber.opening.secrets, "randbits", spy)
-    c1, r1 = prescriber.commit(RX, PATIENT)
-    c2, r2 = prescriber.commit(RX, PATIENT)
+    c1, r1 = prescriber.commit(RX, patient=PATIENT)
+    c2, r2 = prescriber.commit(RX, patient=PATIENT)
     assert calls == [248, 248]
     assert c1 != c2 and r1 != r2 and max(r1, r2) < 2**248
     packed = pack_prescription(RX.canonical())

@@ -35,10 +35,10 @@ from zkclaims.domain.invoice import (
     Claim,
     Invoice,
     check_invoice,
-    classe_a_lens_code,
     invoice_for,
     reimburse_invoice,
 )
+from zkclaims.domain.lpp import classe_a_lens_code
 from zkclaims.domain.packing import (
     PACKED_BITS,
     PACKING_LAYOUT,
@@ -183,7 +183,7 @@ def test_claim_names_the_beneficiary_and_no_birth_date():
 
 
 def test_invoice_for_derives_designs_and_codes():
-    inv = invoice_for(EQUIPMENT, CLASSES, birth_date=BIRTH)
+    inv = invoice_for(EQUIPMENT, classes=CLASSES, birth_date=BIRTH)
     assert inv.total_cents == 30000
     assert (inv.right.design, inv.right.lens_class, inv.right.grouping_code) == (
         LensDesign.UNIFOCAL, LensClass.SIMPLE, "VU2")
@@ -192,10 +192,10 @@ def test_invoice_for_derives_designs_and_codes():
     assert inv.frame.grouping_code == "M03" and inv.frame.design is None
     check_invoice(inv)
     # a child's frame (under 16 on the delivery day) gets the child code
-    assert invoice_for(EQUIPMENT, CLASSES, birth_date=dt.date(2015, 1, 1)).frame.grouping_code \
-        == "M04"
+    child = invoice_for(EQUIPMENT, classes=CLASSES, birth_date=dt.date(2015, 1, 1))
+    assert child.frame.grouping_code == "M04"
     a_frame = EQUIPMENT.model_copy(update={"frame": Frame(price_cents=3000, classe="A")})
-    assert invoice_for(a_frame, CLASSES, birth_date=BIRTH).frame.grouping_code == "M01"
+    assert invoice_for(a_frame, classes=CLASSES, birth_date=BIRTH).frame.grouping_code == "M01"
     # no AMO share, no price cap: the invoice carries only what the optician declares
     assert set(inv.right.model_dump()) == {"price_cents", "classe", "grouping_code", "design",
                                            "lens_class"}
@@ -204,17 +204,17 @@ def test_invoice_for_derives_designs_and_codes():
 def test_invoice_for_refuses_what_the_optician_cannot_declare():
     no_code = EQUIPMENT.model_copy(update={"right": Lens(usage="far", price_cents=1)})
     with pytest.raises(InvalidInputError) as e:
-        invoice_for(no_code, CLASSES, birth_date=BIRTH)
+        invoice_for(no_code, classes=CLASSES, birth_date=BIRTH)
     assert e.value.field == "equipment.right.grouping_code" and "VU1-VU7" in str(e.value)
     wrong_a = EQUIPMENT.model_copy(update={
         "left": Lens(usage="far", price_cents=1, classe="A", grouping_code="V04")})
     with pytest.raises(ClaimRejected) as r:
-        invoice_for(wrong_a, CLASSES, birth_date=BIRTH)
+        invoice_for(wrong_a, classes=CLASSES, birth_date=BIRTH)
     assert r.value.reason == "grouping_code_mismatch" and "V02" in str(r.value)
     huge = EQUIPMENT.model_copy(update={
         "right": Lens(usage="far", price_cents=MAX_CENTS + 1, grouping_code="VU1")})
     with pytest.raises(InvalidInputError) as e:
-        invoice_for(huge, CLASSES, birth_date=BIRTH)
+        invoice_for(huge, classes=CLASSES, birth_date=BIRTH)
     assert e.value.field == "equipment.right.price_cents"
 
 
@@ -243,15 +243,16 @@ def _with(inv: Invoice, side: str, **update) -> Invoice:
     ("left", {"lens_class": "very_complex"}, "inconsistent_invoice", "spec §2"),
     ("left", {"design": None}, "inconsistent_invoice", "left.design"),
     ("left", {"lens_class": None}, "inconsistent_invoice", "left.lens_class"),
-    ("frame", {"grouping_code": "M01"}, "grouping_code_mismatch", "M03 or M04"),
-    ("frame", {"grouping_code": "VU1"}, "grouping_code_mismatch", "M03 or M04"),
+    ("frame", {"grouping_code": "M01"}, "grouping_code_mismatch", "M03, M04"),
+    ("frame", {"grouping_code": "VU1"}, "grouping_code_mismatch", "M03, M04"),
+    ("frame", {"grouping_code": "S01"}, "grouping_code_mismatch", "M03, M04"),  # a service
     ("frame", {"design": "unifocal"}, "inconsistent_invoice", "frame"),
     ("frame", {"lens_class": "simple"}, "inconsistent_invoice", "frame"),
 ])
 def test_check_invoice_refuses_codes_that_disagree(side, update, reason, words):
     """Classe A lens codes follow from the proven design and class; a classe B code is a
     label whose VU/VM prefix must be the proven design (never read as a class); frames."""
-    inv = invoice_for(EQUIPMENT, CLASSES, birth_date=BIRTH)
+    inv = invoice_for(EQUIPMENT, classes=CLASSES, birth_date=BIRTH)
     with pytest.raises(ClaimRejected) as e:
         check_invoice(_with(inv, side, **update))
     assert e.value.reason == reason and words in str(e.value), str(e.value)
@@ -259,7 +260,7 @@ def test_check_invoice_refuses_codes_that_disagree(side, update, reason, words):
 
 def test_classe_b_labels_are_not_classes():
     """VU7 on a simple unifocal lens is accepted: classe B grades are LPP labels (spec §7)."""
-    inv = invoice_for(EQUIPMENT, CLASSES, birth_date=BIRTH)
+    inv = invoice_for(EQUIPMENT, classes=CLASSES, birth_date=BIRTH)
     for code in ("VU1", "VU4", "VU7"):
         check_invoice(_with(inv, "right", grouping_code=code))
     multi = _with(inv, "right", design="multifocal", lens_class="complex", grouping_code="VM7")
@@ -272,7 +273,7 @@ def test_classe_b_labels_are_not_classes():
 def test_reimburse_invoice_equals_reimburse_on_the_equipment(guarantees):
     # The invoice carries no usage; the decision is the one of the full equipment (spec §3-§4)
     # with the AMO shares and caps the insurer computed.
-    inv = invoice_for(EQUIPMENT, CLASSES, birth_date=BIRTH)
+    inv = invoice_for(EQUIPMENT, classes=CLASSES, birth_date=BIRTH)
     amo, plv = {"right": 3, "left": 500, "frame": 3}, {"left": 10_000}
     d = reimburse_invoice(inv, amo_paid=amo, plv=plv, guarantees=guarantees)
     assert d == reimburse(EQUIPMENT, amo, guarantees, lens_classes=CLASSES, plv=plv)
@@ -280,7 +281,7 @@ def test_reimburse_invoice_equals_reimburse_on_the_equipment(guarantees):
 
 
 def test_claim_context_is_a_field_element_that_changes_with_every_field():
-    inv = invoice_for(EQUIPMENT, CLASSES, birth_date=BIRTH)
+    inv = invoice_for(EQUIPMENT, classes=CLASSES, birth_date=BIRTH)
     base = claim_context(CLAIM, inv, CID)
     assert 0 <= base < R
     raw = claim_context_bytes(CLAIM, inv, CID)
@@ -294,13 +295,13 @@ def test_claim_context_is_a_field_element_that_changes_with_every_field():
         (CLAIM.model_copy(update={"beneficiary": "MBR-2"}), inv, CID),
         (CLAIM.model_copy(update={"delivered_on": dt.date(2025, 4, 3)}), inv, CID),
         (CLAIM, inv.model_copy(update={"total_cents": 1}), CID),
-        (CLAIM, invoice_for(EQUIPMENT, (LensClass.COMPLEX, LensClass.COMPLEX),
+        (CLAIM, invoice_for(EQUIPMENT, classes=(LensClass.COMPLEX, LensClass.COMPLEX),
                             birth_date=BIRTH), CID),
         (CLAIM, _with(inv, "right", grouping_code="VU3"), CID),
         (CLAIM, _with(inv, "right", design="multifocal"), CID),
         (CLAIM, invoice_for(EQUIPMENT.model_copy(update={"frame": Frame(price_cents=9000,
                                                                           classe="A")}),
-                            CLASSES, birth_date=BIRTH), CID),
+                            classes=CLASSES, birth_date=BIRTH), CID),
         (CLAIM, inv, "cd" * 32),
     ]
     seen = {base}
@@ -311,7 +312,7 @@ def test_claim_context_is_a_field_element_that_changes_with_every_field():
 
 
 def test_invoice_json_round_trip_and_bounds():
-    inv = invoice_for(EQUIPMENT, CLASSES, birth_date=BIRTH)
+    inv = invoice_for(EQUIPMENT, classes=CLASSES, birth_date=BIRTH)
     assert Invoice.model_validate_json(inv.model_dump_json()) == inv
     doc = json.loads(inv.model_dump_json())
     for path, value in ((("right", "price_cents"), MAX_CENTS + 1), (("total_cents",), 10**400),

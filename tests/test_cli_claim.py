@@ -341,6 +341,9 @@ BAD_INPUT = [
     (["verify", "bundle.json", *T, "--last-delivery", "2024-01-01", "--history", "h.json"],
      ["--last-delivery", "--history"]),
     (["verify", "bundle.json", *T, "--today", "today"], ["--today", "YYYY-MM-DD"]),
+    (["verify", "bundle.json", *T, "--tariffs", "missing.json"], ["--tariffs", "missing.json"]),
+    (["verify", "bundle.json", *T, "--tariffs", "examples/claim.json"],
+     ["--tariffs", "claim.json", "tariffs"]),
     (["verify", "bundle.json", *T, "--claim-deadline-days", "-3"], ["claim_deadline_days"]),
     (["verify", "bundle.json", *T[:2], "--insurer", " AMC", *T[4:]], ["insurer", "' AMC'"]),
     (["verify", "bundle.json", *T, "--contract", "bundle.json"], ["--contract", "format"]),
@@ -443,6 +446,29 @@ def test_verify_accepts_a_renewal_after_the_period(walkthrough, capsys, monkeypa
     monkeypatch.chdir(d)
     assert main(["verify", "bundle.json", *T, "--last-delivery", "2023-04-02"]) == EXIT_OK
     assert "VALID: category c" in capsys.readouterr().out
+
+
+def test_verify_prices_from_the_lpp_table(walkthrough, capsys, monkeypatch):
+    """--tariffs: the AMO share comes from the table's tariffs (60 %, rounded half up)."""
+    import datetime as dt
+
+    from zkclaims.domain.lpp import TariffRow, TariffTable, save_tariffs
+
+    d, _ = walkthrough
+    monkeypatch.chdir(d)
+    rows = tuple(TariffRow(lpp_code=f"220000{i}", grouping_code=code,
+                           valid_from=dt.date(2020, 1, 1), tariff_cents=tariff)
+                 for i, (code, tariff) in enumerate((("VM2", 15), ("M03", 5))))
+    save_tariffs(TariffTable(source="test", rows=rows), d / "tariffs.json")
+    assert main(["verify", "bundle.json", *T, "--tariffs", "tariffs.json", "--json"]) == EXIT_OK
+    decision = json.loads(capsys.readouterr().out)["decision"]
+    assert [p["amo_cents"] for p in decision["payments"]] == [9, 9, 3]
+    assert any("test" in r for r in decision["reasons"])
+    # a code the table has no row for is refused, saying so
+    save_tariffs(TariffTable(source="test", rows=rows[1:]), d / "tariffs.json")
+    assert main(["verify", "bundle.json", *T, "--tariffs", "tariffs.json"]) == EXIT_INVALID
+    out = capsys.readouterr().out
+    assert "INVALID (grouping_code_mismatch)" in out and "VM2" in out
 
 
 def test_inspect_lists_every_field_v2_discloses(walkthrough, capsys, monkeypatch):

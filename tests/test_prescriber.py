@@ -54,18 +54,18 @@ def trusted(key):
 
 
 def test_commit_v2_binds_the_prescription_to_the_patient():
-    c1, r1 = commit(RX, PATIENT)
-    c2, r2 = commit(RX, PATIENT)
+    c1, r1 = commit(RX, patient=PATIENT)
+    c2, r2 = commit(RX, patient=PATIENT)
     assert r1 != r2 and c1 != c2
     assert 0 <= r1 < 1 << BLINDING_BITS
     assert c1 == commit_v2(pack_prescription(RX), PATIENT.field_element(), r1)
-    assert commitment_of(RX, PATIENT, r1) == c1
+    assert commitment_of(RX, patient=PATIENT, blinding=r1) == c1
     # the same prescription and blinding for another patient, or another birth date
-    assert commitment_of(RX, OTHER, r1) != c1
+    assert commitment_of(RX, patient=OTHER, blinding=r1) != c1
     younger = Patient(ins=PATIENT.ins, birth_date=dt.date(1990, 6, 1))
-    assert commitment_of(RX, younger, r1) != c1
+    assert commitment_of(RX, patient=younger, blinding=r1) != c1
     with pytest.raises(InvalidInputError, match="patient"):
-        commitment_of(RX, "1 68 06 75 123 456 49", r1)
+        commitment_of(RX, patient="1 68 06 75 123 456 49", blinding=r1)
 
 
 def test_opening_is_canonical_and_checks(signed):
@@ -124,6 +124,8 @@ def test_openings_v1_are_retired(signed):
 def test_prescribe_takes_keyword_arguments_and_checks_the_patient(key):
     with pytest.raises(TypeError):
         prescribe(RX, key, "RPPS-1")  # the v1 positional form is gone
+    with pytest.raises(TypeError):
+        commit(RX, PATIENT)  # keyword-only after the first
     unborn = Patient(ins=PATIENT.ins, birth_date=dt.date(2025, 3, 11))
     with pytest.raises(InvalidInputError) as e:
         prescribe(RX, patient=unborn, key=key, prescriber_id="RPPS-1")

@@ -166,7 +166,7 @@ def prove_claim(
         rules.classify_lens(rx.right, usages[0], side="right"),
         rules.classify_lens(rx.left, usages[1], side="left"),
     )
-    invoice = invoice_for(equipment, classes, birth_date=birth)
+    invoice = invoice_for(equipment, classes=classes, birth_date=birth)
     check_invoice(invoice)
     r1cs, qap, pk = statement()
     # statement() checked once that the shipped id is r1cs.digest(): no re-hash per proof

@@ -69,18 +69,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import pydantic
-
 from zkclaims import pins
 from zkclaims import verifier_renewal as renewal
 from zkclaims.circuits import RETIRED_CIRCUITS, find_by_circuit_id, load_verifying_key
 from zkclaims.commitment import patient_tag
-from zkclaims.domain import _lpp_interim as lpp  # TEMPORARY: zkclaims.domain.lpp when it lands
-from zkclaims.domain.bundle import RETIRED_BUNDLE_FORMATS, ClaimBundle
+from zkclaims.domain.bundle import ClaimBundle, load_bundle
 from zkclaims.domain.checks import ClaimHistory, precheck_claim
 from zkclaims.domain.contract import Contract
 from zkclaims.domain.invoice import check_invoice, reimburse_invoice
-from zkclaims.domain.models import Decision, _pydantic_error_line
+from zkclaims.domain.lpp import TariffTable, price_elements
+from zkclaims.domain.models import Decision
 from zkclaims.domain.patient import Beneficiary
 from zkclaims.domain.rules import RULES_2020, Rules
 from zkclaims.domain.vision_change import RenewalCriterion, criteria_mask
@@ -120,39 +118,6 @@ BATCH_REASONS = ("duplicate_claim", "claim_id_conflict", "duplicate_equipment", 
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
-def load_bundle(data: str | bytes | dict[str, Any] | ClaimBundle) -> ClaimBundle:
-    """Parse a bundle (JSON text, UTF-8 bytes or a dict parsed from JSON).
-
-    Raises :class:`~zkclaims.errors.MalformedInputError` when it is not a valid bundle (bad
-    JSON, too deeply nested, a missing, extra or invalid field): the message names the first
-    offending field as ``bundle.<path>`` and its value; pydantic's error is the
-    ``__cause__``. A bundle of a retired format raises :class:`ClaimRejected`
-    (``retired_circuit``), saying why.
-    """
-    if isinstance(data, ClaimBundle):
-        return data
-    try:
-        if isinstance(data, dict):
-            return ClaimBundle.model_validate(data)
-        if isinstance(data, str | bytes | bytearray):
-            return ClaimBundle.model_validate_json(data)
-    except InvalidInputError as exc:
-        cause = exc.__cause__
-        if isinstance(cause, pydantic.ValidationError):
-            for err in cause.errors():
-                if err["loc"] == ("format",) and err.get("input") in RETIRED_BUNDLE_FORMATS:
-                    fmt = err["input"]
-                    raise ClaimRejected(
-                        "retired_circuit",
-                        f"bundle.format: {fmt} is retired: {RETIRED_BUNDLE_FORMATS[fmt]}",
-                    ) from None
-            raise MalformedInputError(_pydantic_error_line(cause, "bundle")) from cause
-        raise MalformedInputError(f"bundle: {exc}") from exc
-    raise MalformedInputError(
-        f"bundle: expected JSON text, bytes or a dict (got {type(data).__name__})"
-    )
-
-
 @dataclass(frozen=True)
 class BundleResult:
     """Outcome for one bundle of :meth:`Verifier.verify_many`: a decision or a rejection."""
@@ -179,6 +144,7 @@ class _Checked:
     proof: Proof
     amo_paid: dict[str, int]
     plv: dict[str, int | None]
+    pricing: tuple[str, ...]
 
 
 def _check_date(value: object, field: str) -> _dt.date | None:
@@ -194,8 +160,10 @@ class Verifier:
     file). Keyword-only: ``insurer`` (required) is this insurer's identifier — a bundle for
     another insurer is ``wrong_insurer``; ``rules`` the rules version; ``contract`` a
     :class:`~zkclaims.domain.Contract` or None (then the decision pays up to the legal
-    ceiling); ``tariffs`` the LPP rules table (:mod:`zkclaims.domain.lpp`) or None (built-in
-    figures only); ``claim_deadline_days`` the insurer's deadline after delivery (None: none);
+    ceiling); ``tariffs`` the LPP rules table (:func:`zkclaims.domain.lpp.load_tariffs`) or
+    None (the built-in figures only: classe A lenses and child frames are then refused above
+    0 €, and the message says which table to load); ``claim_deadline_days`` the insurer's
+    deadline after delivery (None: none);
     ``pinned_keys`` maps a statement name to the SHA-256 of the verifying key the insurer
     accepts, on top of the package's pins; ``short_renewal_under_6`` applies the 6-month
     renewal period under 6 (spec §5); ``renewal_criteria`` the early-renewal criteria this
@@ -224,6 +192,9 @@ class Verifier:
         if not isinstance(rules, Rules):
             raise InvalidInputError("rules", type(rules).__name__,
                                     "must be a Rules version (e.g. RULES_2020)")
+        if tariffs is not None and not isinstance(tariffs, TariffTable):
+            raise InvalidInputError("tariffs", type(tariffs).__name__,
+                                    "must be a TariffTable (zkclaims.domain.lpp.load_tariffs)")
         if contract is not None and not isinstance(contract, Contract):
             raise InvalidInputError("contract", type(contract).__name__,
                                     "must be a Contract (Contract.model_validate_json(...))")
@@ -315,9 +286,15 @@ class Verifier:
                        prescriber_kind=att.prescriber_kind, birth_date=beneficiary.birth_date,
                        rules=self.rules, today=today,
                        claim_deadline_days=self.claim_deadline_days)
-        prices = lpp.price_elements(invoice.lines(), delivered_on=claim.delivered_on,
+        try:
+            prices = price_elements(invoice.lines(), delivered_on=claim.delivered_on,
                                     birth_date=beneficiary.birth_date,
                                     amo_regime=beneficiary.amo_regime, tariffs=self.tariffs)
+        except ClaimRejected as exc:  # its messages name the element: name the bundle field
+            message = str(exc).removeprefix(f"{exc.reason}: ")
+            if message.startswith(("right", "left", "frame")):
+                message = f"invoice.{message}"
+            raise ClaimRejected(exc.reason, message) from None
         expected = bundle.expected_public_inputs()
         if expected != bundle.public_inputs:
             diff = [
@@ -339,7 +316,8 @@ class Verifier:
         proof = Proof.from_bytes(bytes.fromhex(bundle.proof), circuit_id=bundle.circuit_id)
         return _Checked(bundle, beneficiary, vk, expected.as_list(), proof,
                         {e: p.amo_cents for e, p in prices.items()},
-                        {e: p.plv_cents for e, p in prices.items()})
+                        {e: p.plv_cents for e, p in prices.items()},
+                        tuple(f"{e}: {p.source}" for e, p in prices.items()))
 
     def _after_proof(self, checked: _Checked, plan: renewal.RenewalPlan) -> Decision:
         """Check 10 (renewal, from the insurer's ledger), then decide the payment."""
@@ -348,8 +326,9 @@ class Verifier:
     def decide(self, checked: _Checked) -> Decision:
         """Return the reimbursement decision (spec §3-§4) with the law's AMO shares and caps."""
         guarantees = None if self.contract is None else dict(self.contract.guarantees)
-        return reimburse_invoice(checked.bundle.invoice, amo_paid=checked.amo_paid,
-                                 plv=checked.plv, guarantees=guarantees, rules=self.rules)
+        d = reimburse_invoice(checked.bundle.invoice, amo_paid=checked.amo_paid,
+                              plv=checked.plv, guarantees=guarantees, rules=self.rules)
+        return d.model_copy(update={"reasons": d.reasons + checked.pricing})
 
     # -- public API -----------------------------------------------------------------------------
     def verify(

@@ -109,6 +109,9 @@ def _add_verify(sub: Sub) -> None:
     p.add_argument("--last-delivery", default=None, metavar="YYYY-MM-DD",
                    help="the member's last reimbursed delivery (instead of --history)")
     p.add_argument("--contract", default=None, help="contract.json (guarantees per category)")
+    p.add_argument("--tariffs", default=None, metavar="FILE",
+                   help="the LPP rules table (from `zkclaims tariffs import`): classe A caps "
+                   "and tariffs; without it, built-in figures only (classe A lenses refused)")
     p.add_argument("--claim-deadline-days", default=None, type=int, metavar="DAYS",
                    help="refuse a delivery more than DAYS days before today (claim_too_late)")
     p.add_argument("--today", default=None, metavar="YYYY-MM-DD",
@@ -141,8 +144,13 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     bundle = _load_bundle_file(args.bundle)
     trusted = load_model(TrustedPrescribers, args.trusted, "--trusted")
     contract = load_model(Contract, args.contract, "--contract") if args.contract else None
+    tariffs = None
+    if args.tariffs:
+        from zkclaims.domain.lpp import load_tariffs
+
+        tariffs = load_tariffs(args.tariffs, "--tariffs")
     try:
-        verifier = Verifier(trusted, insurer=args.insurer, contract=contract,
+        verifier = Verifier(trusted, insurer=args.insurer, contract=contract, tariffs=tariffs,
                             claim_deadline_days=args.claim_deadline_days,
                             backend=check_backend(args.backend), renewal_criteria=criteria)
         if isinstance(bundle, ClaimRejected):

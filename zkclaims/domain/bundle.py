@@ -26,13 +26,15 @@ import hashlib
 import json
 from typing import Any, Literal
 
+import pydantic
 from pydantic import Field, field_validator
 
 from zkclaims.domain.attestation import Attestation
-from zkclaims.domain.base import Model
+from zkclaims.domain.base import Model, error_line
 from zkclaims.domain.invoice import Claim, Invoice
 from zkclaims.domain.packing import DAY_BITS, day_number, field_element_text
 from zkclaims.domain.renewal import RenewalEvidence
+from zkclaims.errors import ClaimRejected, InvalidInputError, MalformedInputError
 from zkclaims.field import R
 
 __all__ = [
@@ -44,6 +46,7 @@ __all__ = [
     "PublicInputs",
     "ClaimBundle",
     "bundle_json_schema",
+    "load_bundle",
 ]
 
 #: Format tag of a claim bundle (bumped on any incompatible change).
@@ -168,6 +171,39 @@ class ClaimBundle(Model):
             prescription_day=day_number(self.attestation.prescription_day, "prescription_day"),
             claim_context=str(self.context()),
         )
+
+
+def load_bundle(data: str | bytes | dict[str, Any] | ClaimBundle) -> ClaimBundle:
+    """Parse a bundle (JSON text, UTF-8 bytes or a dict parsed from JSON).
+
+    Raises :class:`~zkclaims.errors.MalformedInputError` when it is not a valid bundle (bad
+    JSON, too deeply nested, a missing, extra or invalid field): the message names the first
+    offending field as ``bundle.<path>`` and its value; pydantic's error is the
+    ``__cause__``. A bundle of a retired format raises :class:`ClaimRejected`
+    (``retired_circuit``), saying why.
+    """
+    if isinstance(data, ClaimBundle):
+        return data
+    try:
+        if isinstance(data, dict):
+            return ClaimBundle.model_validate(data)
+        if isinstance(data, str | bytes | bytearray):
+            return ClaimBundle.model_validate_json(data)
+    except InvalidInputError as exc:
+        cause = exc.__cause__
+        if isinstance(cause, pydantic.ValidationError):
+            for err in cause.errors():
+                if err["loc"] == ("format",) and err.get("input") in RETIRED_BUNDLE_FORMATS:
+                    fmt = err["input"]
+                    raise ClaimRejected(
+                        "retired_circuit",
+                        f"bundle.format: {fmt} is retired: {RETIRED_BUNDLE_FORMATS[fmt]}",
+                    ) from None
+            raise MalformedInputError(error_line(cause, "bundle")[2]) from cause
+        raise MalformedInputError(f"bundle: {exc}") from exc
+    raise MalformedInputError(
+        f"bundle: expected JSON text, bytes or a dict (got {type(data).__name__})"
+    )
 
 
 def bundle_json_schema() -> dict[str, Any]:

@@ -38,10 +38,10 @@ from zkclaims.domain.invoice import (
     Invoice,
     InvoiceLine,
     check_invoice,
-    classe_a_lens_code,
     invoice_for,
     reimburse_invoice,
 )
+from zkclaims.domain.lpp.codes import classe_a_lens_code
 from zkclaims.domain.packing import (
     ADDITION_BITS,
     AXIS_BITS,

@@ -26,6 +26,12 @@ from typing import Any
 from pydantic import Field, field_validator
 
 from zkclaims.domain.base import Model
+from zkclaims.domain.lpp.codes import (
+    ELEMENT_CODES,
+    accepted_codes_text,
+    classe_a_lens_code,
+    code_info,
+)
 from zkclaims.domain.models import (
     Classe,
     Decision,
@@ -42,7 +48,6 @@ __all__ = [
     "Claim",
     "InvoiceLine",
     "Invoice",
-    "classe_a_lens_code",
     "invoice_for",
     "check_invoice",
     "reimburse_invoice",
@@ -174,29 +179,11 @@ def _need(value: Any, field: str) -> Any:
     return value
 
 
-# --- grouping codes (spec §7) ----------------------------------------------------------------
-_CLASSE_A_LENS_CODES: dict[tuple[LensDesign, LensClass], str] = {
-    (LensDesign.UNIFOCAL, LensClass.SIMPLE): "V01",
-    (LensDesign.UNIFOCAL, LensClass.COMPLEX): "V02",
-    (LensDesign.MULTIFOCAL, LensClass.COMPLEX): "V03",
-    (LensDesign.MULTIFOCAL, LensClass.VERY_COMPLEX): "V04",
-}
-_CLASSE_B_LENS_CODE = {LensDesign.UNIFOCAL: re.compile(r"VU[1-7]"),
-                       LensDesign.MULTIFOCAL: re.compile(r"VM[1-7]")}
-_FRAME_CODES = {Classe.A: ("M01", "M02"), Classe.B: ("M03", "M04")}  # (adult, child)
-
-
-def classe_a_lens_code(design: LensDesign | str, lens_class: LensClass | str) -> str:
-    """Return the classe A lens code of a design and lens class: V01-V04 (spec §7).
-
-    Raises :class:`InvalidInputError` for the two pairs spec §2 never gives (a unifocal very
-    complex lens, a multifocal simple lens).
-    """
-    key = (LensDesign(design), LensClass(lens_class))
-    if key not in _CLASSE_A_LENS_CODES:
-        raise InvalidInputError("lens_class", key[1].value,
-                                f"no {key[0].value} lens is {key[1].value} (spec §2)")
-    return _CLASSE_A_LENS_CODES[key]
+# --- grouping codes (spec §7; the code table is zkclaims.domain.lpp.codes) ------------------
+def _frame_code(classe: Classe, child: bool) -> str:
+    group = "child" if child else "adult"
+    return next(c for c, i in ELEMENT_CODES.items()
+                if i.kind == "frame" and i.classe is classe and i.age_group == group)
 
 
 def _lens_code(side: str, classe: Classe, design: LensDesign, lens_class: LensClass,
@@ -222,8 +209,8 @@ def _lens_code(side: str, classe: Classe, design: LensDesign, lens_class: LensCl
 
 def invoice_for(
     equipment: Equipment,
-    classes: tuple[LensClass, LensClass],
     *,
+    classes: tuple[LensClass, LensClass],
     birth_date: _dt.date,
 ) -> Invoice:
     """Build the invoice of ``equipment`` with the lens classes (right, left) the rules give.
@@ -247,8 +234,7 @@ def invoice_for(
                             lens_class=lens_class)
     code = e.frame.grouping_code
     if code is None:
-        adult, child = _FRAME_CODES[e.frame.classe]
-        code = child if age_on(birth_date, e.delivered_on) < CHILD_FRAME_AGE else adult
+        code = _frame_code(e.frame.classe, age_on(birth_date, e.delivered_on) < CHILD_FRAME_AGE)
     lines["frame"] = _line("equipment.frame", price_cents=e.frame.price_cents,
                            classe=e.frame.classe, grouping_code=code)
     total = sum(line.price_cents for line in lines.values())
@@ -271,13 +257,13 @@ def check_invoice(invoice: Invoice) -> None:
     * ``inconsistent_invoice`` — the total is not the sum of the lines; a lens line without
       its design or class, or a frame line with one; a design and class spec §2 never pairs
       (a unifocal very complex lens, a multifocal simple one);
-    * ``grouping_code_mismatch`` — a lens code on the frame or the reverse; a classe A lens
+    * ``grouping_code_mismatch`` — not an element code of spec §7, a lens code on the frame
+      or the reverse, a classe A code on a classe B element or the reverse; a classe A lens
       whose code is not the ``V01``-``V04`` of its design and class; a classe B lens whose
-      ``VU``/``VM`` prefix is not its design (the label itself is not read as a class); a
-      classe A code on a classe B element or the reverse.
+      ``VU``/``VM`` prefix is not its design (the label itself is never read as a class).
 
     The age group of a frame code and the codes' LPP rows are the pricing's to check
-    (:mod:`zkclaims.domain.lpp`).
+    (:func:`zkclaims.domain.lpp.price_elements`).
     """
     lines = invoice.lines()
     total = sum(line.price_cents for line in lines.values())
@@ -295,35 +281,44 @@ def check_invoice(invoice: Invoice) -> None:
             missing = "design" if line.design is None else "lens_class"
             raise ClaimRejected("inconsistent_invoice",
                                 f"invoice.{side}.{missing}: missing for a lens")
-        if (line.design, line.lens_class) not in _CLASSE_A_LENS_CODES:
+        try:
+            expected = classe_a_lens_code(line.design, line.lens_class)
+        except InvalidInputError:
             raise ClaimRejected(
                 "inconsistent_invoice",
                 f"invoice.{side}: no {line.design.value} lens is {line.lens_class.value}"
                 " (spec §2: unifocal lenses are simple or complex, multifocal ones complex or"
                 " very complex)",
-            )
+            ) from None
         code = line.grouping_code
         if line.classe is Classe.A:
-            expected = _CLASSE_A_LENS_CODES[(line.design, line.lens_class)]
             if code != expected:
                 raise ClaimRejected(
                     "grouping_code_mismatch",
                     f"invoice.{side}.grouping_code: a classe A {line.design.value}"
                     f" {line.lens_class.value} lens is {expected} (spec §7) (got {code!r})",
                 )
-        elif not _CLASSE_B_LENS_CODE[line.design].fullmatch(code):
+            continue
+        _check_code(f"invoice.{side}", line, "lens")
+        info = code_info(code)
+        if info is not None and info.design != line.design:
             want = "VU1-VU7" if line.design is LensDesign.UNIFOCAL else "VM1-VM7"
             raise ClaimRejected(
                 "grouping_code_mismatch",
-                f"invoice.{side}.grouping_code: a classe B {line.design.value} lens has a code"
-                f" {want} (spec §7) (got {code!r})",
+                f"invoice.{side}.grouping_code: the lens is proven {line.design.value}, its"
+                f" classe B code is {want} (spec §7) (got {code!r})",
             )
-    if frame.grouping_code not in _FRAME_CODES[frame.classe]:
+    _check_code("invoice.frame", frame, "frame")
+
+
+def _check_code(where: str, line: InvoiceLine, kind: str) -> None:
+    info = code_info(line.grouping_code)
+    if info is None or info.kind != kind or info.classe is not line.classe:
         raise ClaimRejected(
             "grouping_code_mismatch",
-            f"invoice.frame.grouping_code: a classe {frame.classe.value} frame is"
-            f" {' or '.join(_FRAME_CODES[frame.classe])} (spec §7)"
-            f" (got {frame.grouping_code!r})",
+            f"{where}.grouping_code: {line.grouping_code!r} is not a code of a classe"
+            f" {line.classe.value} {kind}; accepted for a {kind}: {accepted_codes_text(kind)}"
+            " (spec §7)",
         )
 
 

@@ -47,7 +47,7 @@ def _patient(patient: object) -> Patient:
     return patient
 
 
-def commitment_of(prescription: Prescription, patient: Patient, blinding: int) -> int:
+def commitment_of(prescription: Prescription, *, patient: Patient, blinding: int) -> int:
     """Return ``commit_v2(pack(prescription), patient.field_element(), blinding)``."""
     if isinstance(blinding, bool) or not isinstance(blinding, int) or not 0 <= blinding < R:
         raise InvalidInputError("blinding", blinding, "must be an int in [0, r)")
@@ -55,10 +55,10 @@ def commitment_of(prescription: Prescription, patient: Patient, blinding: int) -
                      blinding)
 
 
-def commit(prescription: Prescription, patient: Patient) -> tuple[int, int]:
+def commit(prescription: Prescription, *, patient: Patient) -> tuple[int, int]:
     """Commit with a fresh 248-bit blinding from :mod:`secrets`; return ``(C, blinding)``."""
     blinding = secrets.randbits(BLINDING_BITS)
-    return commitment_of(prescription, patient, blinding), blinding
+    return commitment_of(prescription, patient=patient, blinding=blinding), blinding
 
 
 class Opening(Model):
@@ -112,7 +112,7 @@ class Opening(Model):
 
     def check(self) -> None:
         """Raise :class:`InvalidInputError` when the opening does not open its commitment."""
-        c = commitment_of(self.prescription, self.patient, self.blinding_int)
+        c = commitment_of(self.prescription, patient=self.patient, blinding=self.blinding_int)
         if c != self.commitment_int:
             raise InvalidInputError(
                 "opening.commitment",
@@ -164,7 +164,7 @@ def prescribe(
             f"is after the prescription day {canon.issued_on.isoformat()}",
         )
     pack_prescription(canon)  # validates the packing ranges (raises naming the field)
-    c, r = commit(canon, patient)
+    c, r = commit(canon, patient=patient)
     att = sign_attestation(key, commitment=c, prescriber_id=prescriber_id,
                            prescriber_kind=canon.prescriber_kind,
                            prescription_day=canon.issued_on)
