@@ -280,3 +280,28 @@ def test_verify_many_checks_renewal_proofs_in_batch(verifier, bundle, history):
                                    histories=[history] * 3, today=TODAY)
     assert results[0].accepted
     assert (results[1].reason, results[2].reason) == ("invalid_proof", "renewal_too_early")
+
+
+def _bad_point_proof(bundle):
+    """The renewal proof with A replaced by a point that is not on the curve."""
+    from zkclaims.groth16.snarkjs import _fp_sqrt
+
+    x = 1
+    while _fp_sqrt(x**3 + 4) is not None:
+        x += 1
+    off_curve = bytes([0x80 | (x >> 376)]) + (x % (1 << 376)).to_bytes(47, "big")
+    proof = off_curve + bytes.fromhex(bundle.renewal.proof)[48:]
+    return bundle.model_copy(update={"renewal": bundle.renewal.model_copy(
+        update={"proof": proof.hex()})})
+
+
+def test_a_malformed_renewal_proof_is_named(verifier, bundle, history):
+    from zkclaims.errors import MalformedInputError
+
+    bad = _bad_point_proof(bundle)
+    with pytest.raises(MalformedInputError, match=r"^renewal\.proof\.a: "):
+        check(verifier, bad, history)
+    results = verifier.verify_many([bad, bundle], beneficiaries=[RECORD] * 2,
+                                   histories=[history] * 2, today=TODAY)
+    assert results[0].reason == "malformed" and "renewal." in results[0].message
+    assert results[1].accepted

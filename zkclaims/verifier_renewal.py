@@ -44,9 +44,15 @@ from zkclaims.domain.renewal import (
     renewal_status,
 )
 from zkclaims.domain.vision_change import CRITERION_TEXT, RenewalCriterion
-from zkclaims.errors import AttestationError, ClaimRejected, InvalidInputError
+from zkclaims.errors import (
+    AttestationError,
+    ClaimRejected,
+    InvalidInputError,
+    MalformedInputError,
+)
 from zkclaims.groth16 import Proof, find_invalid, verify
 from zkclaims.groth16.joint import verify_together
+from zkclaims.groth16.keys import get_backend_checked
 from zkclaims.prescriber import verify_attestation
 
 __all__ = ["RENEWAL_STATEMENT", "RenewalPlan", "plan_renewal", "verify_claim_proofs",
@@ -212,6 +218,10 @@ def verify_claim_proofs(
         if not verify(*equipment, backend=backend):
             raise ClaimRejected("invalid_proof", "proof: the Groth16 proof does not verify")
         return
+    try:  # decode (and check) the renewal proof's points first, to name them
+        plan.proof[2].points(get_backend_checked(backend))
+    except MalformedInputError as exc:
+        raise MalformedInputError(f"renewal.{exc}") from None
     if verify_together([equipment, plan.proof], backend=backend):
         return
     if not verify(*equipment, backend=backend):
@@ -231,10 +241,21 @@ def verify_renewal_batch(
     for indices in groups.values():
         vk = plans[indices[0]].proof[0]  # type: ignore[index]
         batch = [(plans[i].proof[1], plans[i].proof[2]) for i in indices]  # type: ignore[index]
-        for k in find_invalid(vk, batch, backend=backend):
+        try:
+            bad = {k: "invalid_proof" for k in find_invalid(vk, batch, backend=backend)}
+        except MalformedInputError:  # a bad point somewhere: check them one by one
+            bad = {}
+            for k, (public, proof) in enumerate(batch):
+                try:
+                    if not verify(vk, public, proof, backend=backend):
+                        bad[k] = "invalid_proof"
+                except MalformedInputError as exc:
+                    bad[k] = f"malformed: renewal.{exc}"
+        for k, why in bad.items():
             i = indices[k]
+            reason, _, detail = why.partition(": ")
             out[i] = replace(plans[i], proof=None, note=None, rejection=ClaimRejected(
-                "invalid_proof", "renewal.proof: the renewal proof does not verify"))
+                reason, detail or "renewal.proof: the renewal proof does not verify"))
     return out
 
 
