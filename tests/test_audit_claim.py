@@ -624,9 +624,13 @@ def test_cli_writes_the_opening_readable_by_the_owner_only(key, tmp_path):
     old = os.umask(0o022)
     try:
         for out in (tmp_path / "opening.json", stale):
-            code = main(["prescribe", str(rxpath), "--patient", str(ppath), "--key", str(kpath),
-                         "--prescriber-id", "RPPS-1", "--out-opening", str(out),
-                         "--out-attestation", str(tmp_path / "attestation.json")])
+            args = ["prescribe", str(rxpath), "--patient", str(ppath), "--key", str(kpath),
+                    "--prescriber-id", "RPPS-1", "--out-opening", str(out),
+                    "--out-attestation", str(tmp_path / "attestation.json")]
+            if out == stale:  # an existing opening is replaced only on request (issue 14)
+                assert main(args) == 2 and stale.read_text() == "x" * 5000
+                args.append("--force")
+            code = main(args)
             assert code == 0
             assert stat.S_IMODE(os.stat(out).st_mode) == 0o600, out
             Opening.model_validate_json(out.read_text()).check()  # complete, nothing left over

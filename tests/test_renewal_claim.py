@@ -305,3 +305,97 @@ def test_a_malformed_renewal_proof_is_named(verifier, bundle, history):
                                    histories=[history] * 2, today=TODAY)
     assert results[0].reason == "malformed" and "renewal." in results[0].message
     assert results[1].accepted
+
+
+# ---------------------------------------------------------------------------------------------
+# medical situation and optician's adaptation (attestation v2)
+# ---------------------------------------------------------------------------------------------
+
+
+def test_a_medical_situation_waives_the_delay_without_a_proof(verifier, key, history):
+    flagged = prescribe(NEW_RX, patient=PATIENT, key=key, prescriber_id="RPPS-1",
+                        medical_situation=True)
+    b = prove_claim(flagged[0], attestation=flagged[1], equipment=equipment(),
+                    claim=claim("M-1"), today=TODAY)
+    d = check(verifier, b, history)
+    assert any("medical situation" in r for r in d.reasons)
+    # three months after the last delivery, still no delay
+    soon = history.model_copy(update={"last_delivery": dt.date(2025, 1, 2)})
+    check(verifier, b, soon)
+    # a flag on a prescription older than the last delivery waives nothing
+    old = history.model_copy(update={"last_delivery": dt.date(2025, 3, 20)})
+    assert reason(verifier, b, old)[0] == "renewal_too_early"
+
+
+def _rx(rx, **changes):
+    """``rx`` with ``changes``, validated (model_copy would not validate them)."""
+    return Prescription.model_validate({**rx.model_dump(), **changes})
+
+
+@pytest.fixture(scope="module")
+def optician():
+    return generate_key()
+
+
+@pytest.fixture(scope="module")
+def adaptation_setup(key, optician):
+    """A physician's prescription of 2023, adapted by an optician in 2024 (sphere -0.50)."""
+    t = TrustedPrescribers()
+    t.add("RPPS-1", key)
+    t.add("OPT-1", optician, "optician")
+    original = prescribe(PREV_RX.model_copy(update={"issued_on": dt.date(2023, 6, 1)}),
+                         patient=PATIENT, key=key, prescriber_id="RPPS-1")
+    adapted_rx = _rx(NEW_RX, issued_on=dt.date(2024, 9, 1), prescriber_kind="optician")
+    adapted = prescribe(adapted_rx, patient=PATIENT, key=optician, prescriber_id="OPT-1")
+    assert adapted[1].kind.value == "optician_adaptation"
+    history = ClaimHistory(last_delivery=dt.date(2023, 7, 1),
+                           previous_commitment=original[0].commitment)
+    return Verifier(t, insurer="AMC-1"), original, adapted, history
+
+
+def _adapted_bundle(original, adapted, delivered, claim_id="A-1"):
+    return prove_claim_with_renewal(
+        adapted[0], attestation=adapted[1], equipment=equipment(delivered),
+        claim=claim(claim_id, delivered), previous_opening=original[0],
+        previous_attestation=original[1], today=TODAY)
+
+
+def test_an_optician_adaptation_stands_for_the_new_prescription(adaptation_setup):
+    v, original, adapted, history = adaptation_setup
+    b = _adapted_bundle(original, adapted, dt.date(2024, 9, 5))  # 14 months after: early
+    d = check(v, b, history)
+    assert any("the optician's adaptation of 2024-09-01" in r for r in d.reasons)
+    # without the renewal member, or for a first equipment, it stands for nothing
+    r, msg = reason(v, b.model_copy(update={"renewal": None}), history)
+    assert r == "renewal_not_justified" and "adaptation" in msg
+    assert reason(v, b, None)[0] == "prescription_not_valid"
+
+
+def test_an_adaptation_of_an_expired_prescription_is_refused(adaptation_setup):
+    v, original, adapted, history = adaptation_setup
+    # the physician's prescription of 2023-06-01 (patient 55): valid until 2026-06-01
+    late = dt.date(2026, 6, 2)
+    with pytest.raises(ClaimRejected) as exc:  # the prover refuses it, nothing is proven
+        _adapted_bundle(original, adapted, late, "A-2")
+    assert exc.value.reason == "renewal_not_justified" and "2026-06-01" in str(exc.value)
+    # an optician's software that skips that check: the insurer refuses it all the same
+    b = prove_claim(adapted[0], attestation=adapted[1], equipment=equipment(late),
+                    claim=claim("A-2", late), today=dt.date(2026, 6, 3))
+    evidence = prove_renewal(original[0], previous_attestation=original[1],
+                             new_opening=adapted[0], claim_context=b.context(), criteria=15)
+    b = b.model_copy(update={"renewal": evidence})
+    r, msg = reason(v, b, history, today=dt.date(2026, 6, 3))
+    assert r == "renewal_not_justified" and "2026-06-01" in msg
+
+
+def test_an_adaptation_under_16_is_refused_before_proving(key, optician):
+    original = prescribe(PREV_RX.model_copy(update={"issued_on": dt.date(2024, 6, 1)}),
+                         patient=CHILD, key=key, prescriber_id="RPPS-1")
+    adapted = prescribe(_rx(NEW_RX, issued_on=dt.date(2025, 3, 1), prescriber_kind="optician"),
+                        patient=CHILD, key=optician, prescriber_id="OPT-1")
+    with pytest.raises(ClaimRejected) as exc:
+        prove_claim_with_renewal(
+            adapted[0], attestation=adapted[1], equipment=equipment(),
+            claim=claim("A-3", member="MBR-2"), previous_opening=original[0],
+            previous_attestation=original[1], today=TODAY)
+    assert exc.value.reason == "renewal_not_justified" and "from 16" in str(exc.value)

@@ -278,7 +278,7 @@ class Verifier:
                                 f" ({beneficiary.member_id!r})")
         check_invoice(invoice)
         try:
-            verify_attestation(att, self.trusted)
+            verify_attestation(att, self.trusted, on_day=today)
         except AttestationError as exc:
             reason = getattr(exc, "reason", "bad_signature")
             raise ClaimRejected(reason, str(exc).removeprefix(f"{reason}: ")) from None
@@ -349,7 +349,8 @@ class Verifier:
         """
         bundle = load_bundle(bundle)
         checked = self.precheck(bundle, beneficiary=beneficiary, today=today)
-        plan = renewal.plan_renewal(self, bundle, checked.beneficiary, history)
+        plan = renewal.plan_renewal(self, bundle, checked.beneficiary, history,
+                                    _check_date(today, "today") or _dt.date.today())
         renewal.verify_claim_proofs((checked.vk, checked.public, checked.proof), plan,
                                     backend=self.backend)
         return self._after_proof(checked, plan)
@@ -390,7 +391,7 @@ class Verifier:
                                         f" {b.claim.beneficiary!r}: no record given for it")
                 checked = self.precheck(b, beneficiary=record, today=today)
                 history = _lookup(ledgers, i, b, "histories") if ledgers else None
-                plans[i] = renewal.plan_renewal(self, b, record, history)
+                plans[i] = renewal.plan_renewal(self, b, record, history, today)
             except ClaimRejected as exc:
                 results[i] = BundleResult(i, None, exc.reason, str(exc))
                 continue

@@ -28,6 +28,7 @@ proof that does not verify.
 
 from __future__ import annotations
 
+import datetime as _dt
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -38,6 +39,7 @@ from zkclaims.domain.checks import ClaimHistory
 from zkclaims.domain.models import Decision
 from zkclaims.domain.patient import Beneficiary
 from zkclaims.domain.renewal import (
+    OPTICIAN_ADAPTATION,
     PrescriptionFacts,
     RenewalPublicInputs,
     early_renewal_problem,
@@ -97,9 +99,18 @@ def accepted_criteria(verifier: Any) -> RenewalCriterion:
 
 
 def plan_renewal(
-    verifier: Any, bundle: ClaimBundle, beneficiary: Beneficiary, history: ClaimHistory | None
+    verifier: Any,
+    bundle: ClaimBundle,
+    beneficiary: Beneficiary,
+    history: ClaimHistory | None,
+    today: _dt.date | None = None,
 ) -> RenewalPlan:
     """Decide what the renewal period asks of ``bundle`` (see the module docstring).
+
+    An optician's adaptation (``optician_adaptation`` attestation) stands only at a renewal
+    and under the adapted prescription: it always needs the ``renewal`` member (the previous
+    prescription is the adapted one) and never stands for a first equipment. ``today`` is
+    the day of the check (signatures and revocation lists are checked on it).
 
     Raises nothing for a claim it refuses: the refusal is the plan's ``rejection``, raised by
     :func:`apply_plan` after the proofs. Raises :class:`InvalidInputError` for a ``history``
@@ -123,19 +134,31 @@ def plan_renewal(
             "renewal_too_early",
             f"claim.delivered_on: {delivered.isoformat()} is before the last reimbursed"
             f" delivery {last.isoformat()} in the insurer's records"))
+    adaptation = facts.kind == OPTICIAN_ADAPTATION
+    if adaptation and status == "first":
+        return RenewalPlan(status, rejection=ClaimRejected(
+            "prescription_not_valid",
+            "attestation.kind: an optician's adaptation stands only at a renewal, under the"
+            " adapted prescription (CSP D4362-12-1), and the insurer's records hold no earlier"
+            " equipment"))
     if status == "medical":
         return RenewalPlan(status, why)
-    if status != "early":
+    if status != "early" and not adaptation:
         return RenewalPlan(status)
     evidence = bundle.renewal
     if evidence is None:
+        if adaptation:
+            return RenewalPlan(status, rejection=ClaimRejected(
+                "renewal_not_justified",
+                "renewal: an optician's adaptation needs the renewal member (the adapted"
+                " prescription's attestation and the proof of the change against it)"))
         return RenewalPlan(status, rejection=ClaimRejected(
             "renewal_too_early",
             f"claim.delivered_on: {why}; the bundle carries no early-renewal justification"
             " (renewal proof) and the prescription flags no medical situation"))
     assert history is not None and last is not None
     try:
-        proof = _check_evidence(verifier, bundle, history)
+        proof = _check_evidence(verifier, bundle, history, today)
     except ClaimRejected as exc:
         return RenewalPlan(status, rejection=exc)
     problem = early_renewal_problem(
@@ -145,16 +168,20 @@ def plan_renewal(
     if problem is not None:
         return RenewalPlan(status, rejection=ClaimRejected(*problem))
     accepted = RenewalCriterion(evidence.public_inputs.criteria)
-    kind = "an optician's adaptation" if facts.kind == "optician_adaptation" else (
+    kind = "the optician's adaptation" if adaptation else (
         f"the {facts.prescriber_kind}'s prescription")
-    note = (f"early renewal: {why}; justified by a change of vision between the previous"
-            f" prescription and {kind} of {facts.issued_on.isoformat()}, proven in zero"
-            f" knowledge under {criteria_names(accepted)}")
+    change = (f"a change of vision between the previous prescription and {kind} of"
+              f" {facts.issued_on.isoformat()}, proven in zero knowledge under"
+              f" {criteria_names(accepted)}")
+    if status == "early":
+        note = f"early renewal: {why}; justified by {change}"
+    else:
+        note = f"renewal with an optician's adaptation of the previous prescription: {change}"
     return RenewalPlan(status, note, proof=proof)
 
 
 def _check_evidence(
-    verifier: Any, bundle: ClaimBundle, history: ClaimHistory
+    verifier: Any, bundle: ClaimBundle, history: ClaimHistory, today: _dt.date | None
 ) -> tuple[Any, list[int], Proof]:
     """Check the renewal member against the ledger and the claim; return what to verify."""
     evidence = bundle.renewal
@@ -171,7 +198,7 @@ def _check_evidence(
                             " an early-renewal statement")
     previous = evidence.previous_attestation
     try:
-        verify_attestation(previous, verifier.trusted)
+        verify_attestation(previous, verifier.trusted, on_day=today)
     except AttestationError as exc:
         reason = getattr(exc, "reason", "bad_signature")
         raise ClaimRejected(reason, "renewal.previous_attestation: "

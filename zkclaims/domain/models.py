@@ -260,10 +260,15 @@ class EyePrescription(Model):
 
 
 class PrescriberKind(StrEnum):
-    """Who wrote the prescription (the validity period depends on it, spec §6)."""
+    """Who wrote the prescription (the validity period depends on it, spec §6).
+
+    ``optician``: an optician's adaptation of a still-valid prescription (CSP D4362-12-1),
+    which starts no validity period of its own.
+    """
 
     PHYSICIAN = "physician"
     ORTHOPTIST = "orthoptist"
+    OPTICIAN = "optician"
 
 
 class Prescription(Model):

@@ -1,5 +1,7 @@
 """The opening v2: commit to a prescription and its patient (fresh blinding), sign the commitment.
 
+The signature side is :mod:`zkclaims.prescriber.sign` (:func:`sign_attestation`).
+
 ``C = commit_v2(pack_prescription(rx), patient.field_element(), blinding)``
 (:mod:`zkclaims.commitment`): the commitment binds the canonical prescription to the patient
 the prescriber reads from the patient's card (INS and birth date, :class:`Patient`), so that a
@@ -8,21 +10,22 @@ prescription cannot be claimed for someone else. Openings v1 (no patient) are re
 
 from __future__ import annotations
 
-import datetime as _dt
 import secrets
+from collections.abc import Sequence
 from typing import Any, Literal
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import field_validator
 
 from zkclaims.commitment import commit_v2
-from zkclaims.domain.attestation import Attestation, attestation_message
+from zkclaims.domain.attestation import Attestation
 from zkclaims.domain.base import Model
-from zkclaims.domain.models import PrescriberKind, Prescription
+from zkclaims.domain.models import Prescription
 from zkclaims.domain.packing import field_element_text, pack_prescription
 from zkclaims.domain.patient import Patient
 from zkclaims.errors import InvalidInputError
 from zkclaims.field import R
+from zkclaims.prescriber.keys import PrivateKey
+from zkclaims.prescriber.sign import sign_attestation
 
 __all__ = [
     "BLINDING_BITS",
@@ -30,7 +33,7 @@ __all__ = [
     "Opening",
     "commit",
     "commitment_of",
-    "sign_attestation",
+    "sign_attestation",  # from .sign, kept importable here
     "prescribe",
 ]
 
@@ -121,37 +124,23 @@ class Opening(Model):
             )
 
 
-def sign_attestation(
-    key: Ed25519PrivateKey,
-    *,
-    commitment: int,
-    prescriber_id: str,
-    prescriber_kind: PrescriberKind,
-    prescription_day: _dt.date,
-) -> Attestation:
-    """Sign the attestation of ``commitment`` (the one place the prescriber's key is used)."""
-    msg = attestation_message(commitment, prescriber_id, prescriber_kind, prescription_day)
-    return Attestation(
-        commitment=str(commitment),
-        prescriber_id=prescriber_id,
-        prescriber_kind=prescriber_kind,
-        prescription_day=prescription_day,
-        signature=key.sign(msg).hex(),
-    )
-
-
 def prescribe(
     prescription: Prescription,
     *,
     patient: Patient,
-    key: Ed25519PrivateKey,
+    key: PrivateKey,
     prescriber_id: str,
+    medical_situation: bool = False,
+    certificate_chain: Sequence[object] | None = None,
 ) -> tuple[Opening, Attestation]:
     """Canonicalise, commit to the prescription and the patient (fresh blinding), and sign.
 
     Returns ``(opening, attestation)``: the opening (secret) goes to the patient, who gives it
     to the optician; the attestation goes to the insurer inside the claim bundle. A patient
-    born after the prescription day raises :class:`InvalidInputError`.
+    born after the prescription day raises :class:`InvalidInputError`. The signature is
+    :func:`zkclaims.prescriber.sign.sign_attestation` (an Ed25519 or ECDSA P-256 ``key``; the
+    medical-situation flag and the signer's certificate chain, leaf first, go into the v2
+    attestation).
     """
     if not isinstance(prescription, Prescription):
         raise InvalidInputError("prescription", type(prescription).__name__,
@@ -167,6 +156,8 @@ def prescribe(
     c, r = commit(canon, patient=patient)
     att = sign_attestation(key, commitment=c, prescriber_id=prescriber_id,
                            prescriber_kind=canon.prescriber_kind,
-                           prescription_day=canon.issued_on)
+                           prescription_day=canon.issued_on,
+                           medical_situation=medical_situation,
+                           certificate_chain=certificate_chain)
     opening = Opening(prescription=canon, patient=patient, blinding=str(r), commitment=str(c))
     return opening, att
