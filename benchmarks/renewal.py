@@ -132,7 +132,18 @@ def run(repeat: int) -> dict[str, Any]:
                                 lambda: verify_together([eq, ren]), 4 * repeat),
     }
     return {"format": "zkclaims-bench-renewal/v1", "results": results,
-            "targets": {"prove": 2.0, "verify": 2.0}}
+            "targets": {"prove": 2.0, "verify": 2.0}, "machine": machine()}
+
+
+def machine() -> dict[str, Any]:
+    """Where and when: date, host, Python, cores, the load average at the end of the run."""
+    import os
+    import platform
+
+    load = os.getloadavg() if hasattr(os, "getloadavg") else None
+    return {"date": dt.date.today().isoformat(), "host": platform.node(),
+            "python": platform.python_version(), "cpus": os.cpu_count(),
+            "load_average_1_5_15": None if load is None else [round(x, 2) for x in load]}
 
 
 def report(doc: dict[str, Any]) -> str:
