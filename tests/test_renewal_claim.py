@@ -399,3 +399,24 @@ def test_an_adaptation_under_16_is_refused_before_proving(key, optician):
             claim=claim("A-3", member="MBR-2"), previous_opening=original[0],
             previous_attestation=original[1], today=TODAY)
     assert exc.value.reason == "renewal_not_justified" and "from 16" in str(exc.value)
+
+
+def test_a_previous_prescription_signed_as_attestation_v1_still_counts(verifier, key, new,
+                                                                        previous, history):
+    """A prescription signed before attestation v2 (the previous equipment's) still verifies."""
+    from zkclaims.domain.attestation import Attestation, attestation_message
+    from zkclaims.prescriber.sign import sign_message
+
+    att2 = previous[1]
+    msg = attestation_message(att2.commitment_int, att2.prescriber_id, att2.prescriber_kind,
+                              att2.prescription_day)
+    att1 = Attestation(format="zkclaims-attestation/v1", commitment=att2.commitment,
+                       prescriber_id=att2.prescriber_id, prescriber_kind=att2.prescriber_kind,
+                       prescription_day=att2.prescription_day,
+                       signature=sign_message(key, msg).hex())
+    b = prove_claim_with_renewal(new[0], attestation=new[1], equipment=equipment(),
+                                 claim=claim("V1-1"), previous_opening=previous[0],
+                                 previous_attestation=att1, today=TODAY)
+    assert b.renewal.previous_attestation.format == "zkclaims-attestation/v1"
+    d = check(verifier, b, history)
+    assert any("early renewal" in r for r in d.reasons)

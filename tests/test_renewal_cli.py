@@ -152,3 +152,11 @@ def test_parse_criteria():
     for bad in ("", "0", "32", "axes", "1,2"):
         with pytest.raises(InvalidInputError):
             parse_criteria(bad, "--renewal-criteria")
+
+
+def test_inspect_lists_the_renewal_member(walkthrough):
+    d, _ = walkthrough
+    code, out = run(["inspect", str(d / "renewal-bundle.json")])
+    assert code == EXIT_OK
+    assert "renewal.public_inputs.criteria" in out and "criteria 1, 2, 3, 4" in out
+    assert "optique-renouvellement-2020" in out

@@ -285,7 +285,7 @@ def _bundle_disclosure(bundle: Any) -> list[tuple[str, str, str]]:
          f"{pub.claim_context[:12]}...", "the proof's other public inputs"),
         ("proof", bundle.proof[:16] + "...", "Groth16 proof, 192 bytes"),
     ]
-    return rows
+    return rows + renewal.renewal_disclosure(bundle)
 
 
 _NEVER_SEEN = ("sphere, cylinder, axis and addition of each eye; whether a unifocal lens is "

@@ -22,6 +22,7 @@ __all__ = [
     "add_verify_options",
     "renewal_inputs",
     "history_from_options",
+    "renewal_disclosure",
     "demo_renewal",
 ]
 
@@ -112,6 +113,30 @@ def history_from_options(args: argparse.Namespace) -> Any:
         raise InvalidInputError("--previous-commitment", args.previous_commitment,
                                 "must be a commitment: a decimal field element below r, as in"
                                 " the previous bundle's attestation") from None
+
+
+def renewal_disclosure(bundle: Any) -> list[tuple[str, str, str]]:
+    """(field, value, meaning) for what a bundle's ``renewal`` member discloses (or none)."""
+    ren = getattr(bundle, "renewal", None)
+    if ren is None:
+        return []
+    from zkclaims.circuits import find_by_circuit_id
+    from zkclaims.verifier_renewal import criteria_names
+
+    att, pub = ren.previous_attestation, ren.public_inputs
+    return [
+        ("renewal.circuit_id", ren.circuit_id, "the early-renewal statement: "
+         + (find_by_circuit_id(ren.circuit_id) or "UNKNOWN circuit, verify will reject it")),
+        ("renewal.previous_attestation", f"{att.prescriber_id}, {att.prescriber_kind.value},"
+         f" {att.prescription_day.isoformat()}", "who signed the previous prescription, when"),
+        ("renewal.public_inputs.previous_commitment", pub.previous_commitment[:20] + "...",
+         "its commitment: the insurer checks it is the one of the equipment it paid for"),
+        ("renewal.public_inputs.new_commitment", pub.new_commitment[:20] + "...",
+         "the equipment proof's commitment"),
+        ("renewal.public_inputs.criteria", f"{pub.criteria} ({criteria_names(pub.criteria)})",
+         "the criteria the insurer accepts; not which one holds"),
+        ("renewal.proof", ren.proof[:16] + "...", "Groth16 proof of the change of vision"),
+    ]
 
 
 def _commitment_from_file(path: str) -> Any:
