@@ -1,6 +1,7 @@
 """The early-renewal statement for the 2020 rules (``optique-renouvellement-2020``).
 
-Written only with the public frontend API (:mod:`zkclaims.circuit`). DESIGN §3, spec §5:
+Written only with the public frontend API (:mod:`zkclaims.circuit`). docs/design.md §3,
+docs/rules.md §5 and docs/renewal.md:
 
 * public: ``previous_commitment`` (the commitment of the previous reimbursed equipment, from
   the insurer's ledger), ``new_commitment`` (the equipment proof's), ``criteria`` (the mask of

@@ -321,7 +321,7 @@ BAD_INPUT = [
     (["verify", "missing.json", *T], ["bundle.json", "missing.json", "cannot read"]),
     (["verify", "garbage.json", *T], ["bundle.json", "garbage.json", "not JSON", "line 1"]),
     (["verify", "binary.json", *T], ["binary.json", "not UTF-8"]),
-    (["verify", "adir", *T], ["adir", "cannot read"]),
+    (["verify", "adir", *T], ["adir", "a folder without any *.json file"]),
     (["verify", "list.json", *T], ["list.json", "ClaimBundle"]),
     (["verify", "examples/claim.json", *T], ["claim.json", "ClaimBundle", "circuit_id"]),
     (["verify", "negprice.json", *T], ["negprice.json", "invoice.right.price_cents", "-1"]),

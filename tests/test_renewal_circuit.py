@@ -514,7 +514,7 @@ def test_full_statement_equals_the_clear_text_rule(pairs):
     allowed = []
     rows = []
     for (prev, new), mask in pairs:
-        ok, reasons = vision_change_allows_early_renewal(prev, new, criteria=mask)
+        ok, reasons = vision_change_allows_early_renewal(prev, new=new, criteria=mask)
         assert ok == bool(reasons)
         allowed.append(ok)
         rows.append(_assignment(prev, new, mask=mask))

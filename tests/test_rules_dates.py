@@ -58,17 +58,18 @@ VALIDITY = [
 @pytest.mark.parametrize("birth, issued, kind, last", VALIDITY)
 def test_prescription_validity(birth, issued, kind, last):
     p = rx(issued, kind)
-    assert prescription_valid_on(p, issued, birth)
-    assert prescription_valid_on(p, last, birth)
-    assert not prescription_valid_on(p, last + dt.timedelta(days=1), birth)
-    assert not prescription_valid_on(p, issued - dt.timedelta(days=1), birth)
+    assert prescription_valid_on(p, day=issued, patient_birth_date=birth)
+    assert prescription_valid_on(p, day=last, patient_birth_date=birth)
+    assert not prescription_valid_on(p, day=last + dt.timedelta(days=1), patient_birth_date=birth)
+    assert not prescription_valid_on(p, day=issued - dt.timedelta(days=1), patient_birth_date=birth)
 
 
 @pytest.mark.parametrize("birth, issued, kind, last", VALIDITY)
 def test_validity_from_the_insurers_facts(birth, issued, kind, last):
     # What the insurer knows: prescription day and prescriber kind (attestation), birth date.
     facts = {"issued_on": issued, "prescriber_kind": kind, "patient_birth_date": birth}
-    assert validity_end(**facts) == last == prescription_validity_end(rx(issued, kind), birth)
+    assert validity_end(**facts) == last == prescription_validity_end(rx(issued, kind),
+                                                                      patient_birth_date=birth)
     assert valid_on(issued, **facts) and valid_on(last, **facts)
     assert not valid_on(last + dt.timedelta(days=1), **facts)
     assert not valid_on(issued - dt.timedelta(days=1), **facts)
@@ -88,7 +89,8 @@ def test_validity_facts_are_keyword_only_and_checked():
 
 def test_validity_rejects_birth_after_prescription():
     with pytest.raises(InvalidInputError, match="patient_birth_date"):
-        prescription_valid_on(rx(D(2024, 1, 1)), D(2024, 1, 2), D(2024, 6, 1))
+        prescription_valid_on(rx(D(2024, 1, 1)), day=D(2024, 1, 2), patient_birth_date=D(2024, 6,
+                                                                                         1))
 
 
 ADULT, TEEN, CHILD = D(1980, 1, 1), D(2011, 1, 1), D(2021, 1, 1)
@@ -111,18 +113,19 @@ RENEWAL = [
 
 @pytest.mark.parametrize("birth, last, first, opts", RENEWAL)
 def test_renewal_periods(birth, last, first, opts):
-    assert renewal_due(last, first, birth, **opts)
+    assert renewal_due(last, day=first, patient_birth_date=birth, **opts)
     if first > last:
-        assert not renewal_due(last, first - dt.timedelta(days=1), birth, **opts)
-    assert next_renewal_date(last, first, birth, **opts) == first
+        assert not renewal_due(last, day=first - dt.timedelta(days=1), patient_birth_date=birth,
+                               **opts)
+    assert next_renewal_date(last, day=first, patient_birth_date=birth, **opts) == first
 
 
 def test_renewal_age_is_taken_on_the_new_delivery_day():
     born = D(2009, 6, 1)  # 15 at the last delivery, 16 a year later: the 2-year period applies
-    assert not renewal_due(D(2025, 1, 1), D(2026, 1, 2), born)
-    assert renewal_due(D(2025, 1, 1), D(2027, 1, 1), born)
+    assert not renewal_due(D(2025, 1, 1), day=D(2026, 1, 2), patient_birth_date=born)
+    assert renewal_due(D(2025, 1, 1), day=D(2027, 1, 1), patient_birth_date=born)
 
 
 def test_renewal_rejects_day_before_last_delivery():
     with pytest.raises(InvalidInputError, match="day"):
-        renewal_due(D(2025, 1, 2), D(2025, 1, 1), ADULT)
+        renewal_due(D(2025, 1, 2), day=D(2025, 1, 1), patient_birth_date=ADULT)

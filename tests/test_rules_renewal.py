@@ -52,7 +52,7 @@ PREV_PRESB = rx(PRESB, PRESB, D(2023, 1, 10))
 
 
 def met(new, prev=PREV):
-    return renewal_criteria_met(prev, new)
+    return renewal_criteria_met(prev, new=new)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -76,9 +76,9 @@ def test_criterion_1_needs_both_lenses_for_the_small_change():
     # trap: a change on each lens just under the threshold (0.00 and 0.25 -> refused;
     # 0.25 and 0.25 -> accepted; 0.25 and 0.50 -> accepted)
     small = eye("-2.25", "+1.00", 90)
-    assert not vision_change_allows_early_renewal(PREV, rx(small, BASE))[0]
-    assert vision_change_allows_early_renewal(PREV, rx(small, small))[0]
-    assert vision_change_allows_early_renewal(PREV, rx(small, eye("-2.50", "+1.00", 90)))[0]
+    assert not vision_change_allows_early_renewal(PREV, new=rx(small, BASE))[0]
+    assert vision_change_allows_early_renewal(PREV, new=rx(small, small))[0]
+    assert vision_change_allows_early_renewal(PREV, new=rx(small, eye("-2.50", "+1.00", 90)))[0]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -136,7 +136,7 @@ def test_criterion_3_needs_presbyopia():
     prev = rx(eye("+1.00"), eye("+1.00"), D(2023, 1, 1))
     new = rx(eye("+1.25"), eye("+1.00"))
     assert met(new, prev) == 0
-    assert not vision_change_allows_early_renewal(prev, new, criteria=ALL_CRITERIA)[0]
+    assert not vision_change_allows_early_renewal(prev, new=new, criteria=ALL_CRITERIA)[0]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -207,7 +207,7 @@ def test_minus_cylinder_writing_is_transposed_first():
     same = rx(eye("-1.00", "-1.00", 180), eye("-1.00", "-1.00", 180))
     assert met(same) == 0
     # raw minus-cylinder numbers would show a 1.00 D sphere change and a 90° axis turn
-    assert not vision_change_allows_early_renewal(PREV, same, criteria=ALL_CRITERIA)[0]
+    assert not vision_change_allows_early_renewal(PREV, new=same, criteria=ALL_CRITERIA)[0]
     # -1.00 (-1.50) 180° is -2.50 (+1.50) 90°: sphere and cylinder both 0.50 D
     changed = rx(eye("-1.00", "-1.50", 180), BASE)
     assert met(changed) == C.SPHERE_CYLINDER
@@ -217,17 +217,17 @@ def test_minus_cylinder_writing_is_transposed_first():
 
 
 def test_reasons_name_the_lens_and_the_criterion():
-    ok, reasons = vision_change_allows_early_renewal(PREV, rx(eye("-2.50", "+1.00", 90), BASE))
+    ok, reasons = vision_change_allows_early_renewal(PREV, new=rx(eye("-2.50", "+1.00", 90), BASE))
     assert ok and len(reasons) == 1
     assert reasons[0].startswith("criterion 1") and "right" in reasons[0]
     assert "spec §5" in reasons[0]
-    ok, reasons = vision_change_allows_early_renewal(PREV, rx(BASE, BASE))
+    ok, reasons = vision_change_allows_early_renewal(PREV, new=rx(BASE, BASE))
     assert (ok, reasons) == (False, [])
 
 
 def test_new_prescription_must_not_be_older():
     with pytest.raises(InvalidInputError, match="new.issued_on"):
-        renewal_criteria_met(rx(BASE, BASE, D(2024, 1, 2)), rx(BASE, BASE, D(2024, 1, 1)))
+        renewal_criteria_met(rx(BASE, BASE, D(2024, 1, 2)), new=rx(BASE, BASE, D(2024, 1, 1)))
 
 
 def test_scalar_and_array_forms_are_one_rule():
@@ -268,16 +268,16 @@ CASES = {
 def test_each_criterion_is_a_switch(criterion):
     prev, new = CASES[criterion]
     assert met(new, prev) == criterion  # the case meets this criterion alone
-    assert vision_change_allows_early_renewal(prev, new, criteria=criterion)[0]
+    assert vision_change_allows_early_renewal(prev, new=new, criteria=criterion)[0]
     others = ALL_CRITERIA & ~criterion
-    assert not vision_change_allows_early_renewal(prev, new, criteria=others)[0]
+    assert not vision_change_allows_early_renewal(prev, new=new, criteria=others)[0]
 
 
 def test_rules_2020_switch_criteria_1_to_4_on():
     assert RULES_2020.renewal_criteria == RULES_2020_CRITERIA == C(15)
     assert C.FAR_ADDITION_SUM not in RULES_2020.renewal_criteria
     prev, new = CASES[C.FAR_ADDITION_SUM]
-    assert not RULES_2020.vision_change_allows_early_renewal(prev, new)[0]  # default: 2020
+    assert not RULES_2020.vision_change_allows_early_renewal(prev, new=new)[0]  # default: 2020
 
 
 @pytest.mark.parametrize("value", [0, 32, -1, True, "15", 1.0])
@@ -285,7 +285,7 @@ def test_criteria_mask_refuses_what_is_not_a_set_of_criteria(value):
     with pytest.raises(InvalidInputError, match="criteria"):
         criteria_mask(value)
     with pytest.raises(InvalidInputError):
-        vision_change_allows_early_renewal(PREV, rx(BASE, BASE), criteria=value)
+        vision_change_allows_early_renewal(PREV, new=rx(BASE, BASE), criteria=value)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -298,10 +298,12 @@ DOC = PrescriptionFacts("prescription", "physician", D(2024, 6, 1))
 
 def test_early_renewal_delay_by_age():
     last = D(2024, 1, 10)
-    assert early_renewal_earliest(last, D(2024, 6, 1), ADULT) == D(2025, 1, 10)  # 1 year
-    assert early_renewal_earliest(last, D(2024, 6, 1), CHILD) == last  # under 16: none
+    day = D(2024, 6, 1)
+    assert early_renewal_earliest(last, day=day, patient_birth_date=ADULT) == D(2025, 1, 10)
+    assert early_renewal_earliest(last, day=day, patient_birth_date=CHILD) == last  # none
     # 16 on the delivery day, not the last delivery's: one year
-    assert early_renewal_earliest(last, D(2024, 6, 1), D(2008, 5, 1)) == D(2025, 1, 10)
+    assert early_renewal_earliest(last, day=day, patient_birth_date=D(2008, 5, 1)) == (
+        D(2025, 1, 10))
 
 
 def test_medical_situation_only_on_a_physicians_prescription():

@@ -136,7 +136,7 @@ def _check_pair(
             f"new_opening.prescription.issued_on: {new_rx.issued_on.isoformat()} is not later"
             f" than the previous prescription ({prev_rx.issued_on.isoformat()})",
         )
-    met = renewal_criteria_met(prev_rx, new_rx)
+    met = renewal_criteria_met(prev_rx, new=new_rx)
     if not met & criteria:
         others = " (it meets " + ", ".join(
             CRITERION_TEXT[c].split(":")[0] for c in RenewalCriterion if c & met

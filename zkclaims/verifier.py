@@ -64,6 +64,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -185,6 +186,9 @@ class Verifier:
         short_renewal_under_6: bool = False,
         renewal_criteria: RenewalCriterion | int | None = None,
     ) -> None:
+        if not isinstance(trusted, TrustedPrescribers | str | os.PathLike):
+            raise InvalidInputError("trusted", type(trusted).__name__,
+                                    "must be TrustedPrescribers or the path of its file")
         self.trusted = (trusted if isinstance(trusted, TrustedPrescribers)
                         else TrustedPrescribers.load(trusted))
         if not isinstance(insurer, str) or not insurer or insurer != insurer.strip():

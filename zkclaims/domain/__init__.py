@@ -2,7 +2,7 @@
 
 Everything in zkclaims is checked against this package: lens classes (spec §2), equipment
 categories with floors and ceilings (spec §3), 100 % Santé classes (spec §4), renewal (spec §5)
-and prescription validity (spec §6) of ``../shared/spec/regulation.md``, rules in force since
+and prescription validity (spec §6) of ``docs/rules.md``, rules in force since
 2020-01-01 (:data:`RULES_2020`). No cryptography here.
 """
 

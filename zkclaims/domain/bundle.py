@@ -184,16 +184,19 @@ def load_bundle(data: str | bytes | dict[str, Any] | ClaimBundle) -> ClaimBundle
     """
     if isinstance(data, ClaimBundle):
         return data
+    from zkclaims.jsonio import document
+
+    doc = document(data, "bundle")  # size, nesting, numbers: checked before any recursion
     try:
-        if isinstance(data, dict):
-            return ClaimBundle.model_validate(data)
-        if isinstance(data, str | bytes | bytearray):
-            return ClaimBundle.model_validate_json(data)
+        return ClaimBundle.model_validate(doc)
     except InvalidInputError as exc:
         cause = exc.__cause__
         if isinstance(cause, pydantic.ValidationError):
             for err in cause.errors():
-                if err["loc"] == ("format",) and err.get("input") in RETIRED_BUNDLE_FORMATS:
+                fmt_in = err.get("input")  # any JSON value: only a string can be a format
+                if err["loc"] == ("format",) and isinstance(fmt_in, str) and (
+                    fmt_in in RETIRED_BUNDLE_FORMATS
+                ):
                     fmt = err["input"]
                     raise ClaimRejected(
                         "retired_circuit",
@@ -201,9 +204,6 @@ def load_bundle(data: str | bytes | dict[str, Any] | ClaimBundle) -> ClaimBundle
                     ) from None
             raise MalformedInputError(error_line(cause, "bundle")[2]) from cause
         raise MalformedInputError(f"bundle: {exc}") from exc
-    raise MalformedInputError(
-        f"bundle: expected JSON text, bytes or a dict (got {type(data).__name__})"
-    )
 
 
 def bundle_json_schema() -> dict[str, Any]:

@@ -179,7 +179,7 @@ def check_renewal(
             f"claim.delivered_on: {delivered_on.isoformat()} is before the last reimbursed"
             f" delivery {last.isoformat()} in the insurer's records",
         )
-    first = next_renewal_date(last, delivered_on, birth_date,
+    first = next_renewal_date(last, day=delivered_on, patient_birth_date=birth_date,
                               require_frame_fit_under_6=not short_renewal_under_6)
     if delivered_on < first:
         raise ClaimRejected(

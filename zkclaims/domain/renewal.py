@@ -106,14 +106,15 @@ def medical_situation_applies(facts: PrescriptionFacts) -> bool:
 
 
 def early_renewal_earliest(
-    last_delivery: _dt.date, day: _dt.date, patient_birth_date: _dt.date
+    last_delivery: _dt.date, *, day: _dt.date, patient_birth_date: _dt.date
 ) -> _dt.date:
     """First day an equipment may be covered after ``last_delivery`` on a proven change.
 
     From 16 (age on ``day``, the new delivery): one year after the last delivery; under 16:
     no minimum delay (spec §5).
     """
-    return next_renewal_date(last_delivery, day, patient_birth_date, vision_changed=True)
+    return next_renewal_date(last_delivery, day=day, patient_birth_date=patient_birth_date,
+                             vision_changed=True)
 
 
 def optician_adaptation_problems(
@@ -187,7 +188,7 @@ def renewal_status(
             "delivered_on", delivered_on.isoformat(),
             f"is before the last delivery on record ({last_delivery.isoformat()})",
         )
-    due = next_renewal_date(last_delivery, delivered_on, patient_birth_date,
+    due = next_renewal_date(last_delivery, day=delivered_on, patient_birth_date=patient_birth_date,
                             require_frame_fit_under_6=not short_renewal_under_6)
     if delivered_on >= due:
         return "due", f"renewal period over on {due.isoformat()} (spec §5)"
@@ -234,7 +235,8 @@ def early_renewal_problem(
         )
         if problems:
             return "renewal_not_justified", "optician's adaptation: " + "; ".join(problems)
-    earliest = early_renewal_earliest(last_delivery, delivered_on, patient_birth_date)
+    earliest = early_renewal_earliest(last_delivery, day=delivered_on,
+                                      patient_birth_date=patient_birth_date)
     if delivered_on < earliest:
         return "renewal_too_early", (
             f"even with a change of vision, a patient of 16 or over renews one year after the"

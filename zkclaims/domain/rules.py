@@ -1,6 +1,6 @@
 """The 2020 "contrat responsable" optical rules, exact and in clear text.
 
-Every rule cites its section of ``../shared/spec/regulation.md`` ("spec §N"). Powers are integer
+Every rule cites its section of ``docs/rules.md`` ("spec §N"). Powers are integer
 quarter-dioptres, money integer cents, dates :class:`datetime.date`; no floats anywhere.
 
 Date arithmetic: a period of N years (months) starting on day D ends on the day with the same
@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 from pydantic import ConfigDict, field_validator
 
-from zkclaims.domain.base import Model
+from zkclaims.domain.base import Model, check_date, check_type
 from zkclaims.domain.models import (
     Category,
     Classe,
@@ -31,6 +31,7 @@ from zkclaims.domain.models import (
     LensUsage,
     PrescriberKind,
     Prescription,
+    _cents,
 )
 from zkclaims.domain.vision_change import (
     RULES_2020_CRITERIA,
@@ -160,15 +161,16 @@ def _lens_class(value: object, field: str) -> LensClass:
 
 
 def lens_power_q(
-    eye: EyePrescription, usage: LensUsage, *, side: str | None = None
+    eye: EyePrescription, *, usage: LensUsage | str, side: str | None = None
 ) -> tuple[bool, int, int]:
-    """Design and canonical power of the lens made for ``usage`` (spec §2, DESIGN §3).
+    """Design and canonical power of the lens made for ``usage`` (spec §2, docs/design.md §3).
 
     Returns ``(multifocal, sphere_q, cylinder_q)``: the canonical prescription for ``far``;
     sphere + addition for ``near``; the canonical prescription with a multifocal design for
     ``progressive``. ``near`` and ``progressive`` need an addition > 0 (:class:`RuleError`,
     naming the eye ``side`` when given: ``"right.addition: ..."``).
     """
+    check_type(eye, EyePrescription, "eye")
     usage = _usage(usage)
     can = eye.canonical()
     if usage is LensUsage.FAR:
@@ -184,13 +186,15 @@ def lens_power_q(
     return True, can.sphere_q, can.cylinder_q
 
 
-def lens_row(eye: EyePrescription, usage: LensUsage, *, side: str | None = None) -> LensRow:
+def lens_row(
+    eye: EyePrescription, *, usage: LensUsage | str, side: str | None = None
+) -> LensRow:
     """Return the spec §2 row that decides the class of the lens made for ``usage``."""
-    return LENS_ROWS[lens_row_q(*lens_power_q(eye, usage, side=side)) - 1]
+    return LENS_ROWS[lens_row_q(*lens_power_q(eye, usage=usage, side=side)) - 1]
 
 
 def classify_lens(
-    eye: EyePrescription, usage: LensUsage, *, side: str | None = None
+    eye: EyePrescription, *, usage: LensUsage | str, side: str | None = None
 ) -> LensClass:
     """Lens class (spec §2) of the lens made for ``usage`` from the prescription ``eye``.
 
@@ -199,7 +203,7 @@ def classify_lens(
     ``progressive`` with addition 0 raise :class:`~zkclaims.errors.RuleError` (naming the eye
     ``side`` when given).
     """
-    return lens_row(eye, usage, side=side).lens_class
+    return lens_row(eye, usage=usage, side=side).lens_class
 
 
 # ---------------------------------------------------------------------------------------------
@@ -241,9 +245,7 @@ class Guarantee(Model):
     @field_validator("equipment_cents", "frame_cents", mode="before")
     @classmethod
     def _cents(cls, v: Any, info: Any) -> int:
-        if isinstance(v, bool) or not isinstance(v, int) or v < 0:
-            raise ValueError(f"{info.field_name}: must be integer cents >= 0 (got {v!r})")
-        return v
+        return _cents(v, info.field_name)
 
 
 class Violation(Model):
@@ -339,11 +341,18 @@ class PricedElement(Protocol):
         ...
 
 
+def _rules(rules: object) -> Rules:
+    """Check the ``rules`` argument: a :class:`Rules` (default :data:`RULES_2020`)."""
+    if rules is None:
+        return RULES_2020
+    return check_type(rules, Rules, "rules")
+
+
 def reimburse(
     equipment: Equipment,
+    *,
     amo_paid: Mapping[str, int],
     guarantees: Mapping[Any, Guarantee | Mapping[str, int]] | Guarantee | None = None,
-    *,
     lens_classes: tuple[LensClass, LensClass] | None = None,
     prescription: Prescription | None = None,
     plv: Mapping[str, int | None] | None = None,
@@ -361,7 +370,9 @@ def reimburse(
 
     The money rules themselves are :func:`reimburse_elements`, which needs no lens usage.
     """
-    rules = rules or RULES_2020
+    check_type(equipment, Equipment, "equipment")
+    check_type(prescription, Prescription, "prescription", none_ok=True)
+    rules = _rules(rules)
     if (lens_classes is None) == (prescription is None):
         raise InvalidInputError(
             "lens_classes", lens_classes, "give exactly one of lens_classes or prescription"
@@ -369,11 +380,12 @@ def reimburse(
     if lens_classes is None:
         assert prescription is not None
         lens_classes = (
-            rules.classify_lens(prescription.right, equipment.right.usage, side="right"),
-            rules.classify_lens(prescription.left, equipment.left.usage, side="left"),
+            rules.classify_lens(prescription.right, usage=equipment.right.usage, side="right"),
+            rules.classify_lens(prescription.left, usage=equipment.left.usage, side="left"),
         )
     elements = {"right": equipment.right, "left": equipment.left, "frame": equipment.frame}
-    return reimburse_elements(elements, lens_classes, amo_paid, guarantees, plv=plv, rules=rules)
+    return reimburse_elements(elements, lens_classes=lens_classes, amo_paid=amo_paid,
+                              guarantees=guarantees, plv=plv, rules=rules)
 
 
 def _priced(elements: Mapping[str, PricedElement]) -> tuple[dict[str, int], dict[str, Classe]]:
@@ -398,10 +410,10 @@ def _priced(elements: Mapping[str, PricedElement]) -> tuple[dict[str, int], dict
 
 def reimburse_elements(
     elements: Mapping[str, PricedElement],
+    *,
     lens_classes: tuple[LensClass | str, LensClass | str],
     amo_paid: Mapping[str, int | None] | None = None,
     guarantees: Mapping[Any, Guarantee | Mapping[str, int]] | Guarantee | None = None,
-    *,
     plv: Mapping[str, int | None] | None = None,
     rules: Rules | None = None,
 ) -> Decision:
@@ -419,7 +431,7 @@ def reimburse_elements(
     bind only when an element is classe B (spec §3). The insurer never pays more than
     price - AMO per element, never a negative amount, and never above a ceiling.
     """
-    rules = rules or RULES_2020
+    rules = _rules(rules)
     price, classe = _priced(elements)
     amo = _per_element(amo_paid, "amo_paid")
     caps = _per_element(plv, "plv")
@@ -607,7 +619,9 @@ def valid_on(
     return issued_on <= day <= end
 
 
-def prescription_validity_end(prescription: Prescription, patient_birth_date: _dt.date) -> _dt.date:
+def prescription_validity_end(
+    prescription: Prescription, *, patient_birth_date: _dt.date
+) -> _dt.date:
     """Last day of validity of ``prescription`` (spec §6); see :func:`validity_end`."""
     return validity_end(
         issued_on=prescription.issued_on, prescriber_kind=prescription.prescriber_kind,
@@ -616,7 +630,7 @@ def prescription_validity_end(prescription: Prescription, patient_birth_date: _d
 
 
 def prescription_valid_on(
-    prescription: Prescription, day: _dt.date, patient_birth_date: _dt.date
+    prescription: Prescription, *, day: _dt.date, patient_birth_date: _dt.date
 ) -> bool:
     """Tell whether ``prescription`` is valid on ``day`` (spec §6); see :func:`valid_on`."""
     return valid_on(
@@ -627,9 +641,9 @@ def prescription_valid_on(
 
 def next_renewal_date(
     last_delivery: _dt.date,
+    *,
     day: _dt.date,
     patient_birth_date: _dt.date,
-    *,
     vision_changed: bool = False,
     medical_situation: bool = False,
     frame_no_longer_fits: bool = False,
@@ -643,6 +657,9 @@ def next_renewal_date(
     ``require_frame_fit_under_6=False`` drops it). ``medical_situation`` (glaucoma, AMD, ...,
     on a new ophthalmologist's prescription): no minimum.
     """
+    check_date(last_delivery, "last_delivery")
+    check_date(day, "day")
+    check_date(patient_birth_date, "patient_birth_date")
     if day < last_delivery:
         raise InvalidInputError("day", day, f"is before last_delivery {last_delivery.isoformat()}")
     age = age_on(patient_birth_date, day)
@@ -659,9 +676,9 @@ def next_renewal_date(
 
 def renewal_due(
     last_delivery: _dt.date,
+    *,
     day: _dt.date,
     patient_birth_date: _dt.date,
-    *,
     vision_changed: bool = False,
     medical_situation: bool = False,
     frame_no_longer_fits: bool = False,
@@ -672,7 +689,8 @@ def renewal_due(
     See :func:`next_renewal_date` for the periods and options.
     """
     return day >= next_renewal_date(
-        last_delivery, day, patient_birth_date, vision_changed=vision_changed,
+        last_delivery, day=day, patient_birth_date=patient_birth_date,
+        vision_changed=vision_changed,
         medical_situation=medical_situation, frame_no_longer_fits=frame_no_longer_fits,
         require_frame_fit_under_6=require_frame_fit_under_6,
     )
@@ -701,16 +719,16 @@ class Rules:
     renewal_criteria: RenewalCriterion = RULES_2020_CRITERIA
 
     def classify_lens(
-        self, eye: EyePrescription, usage: LensUsage, *, side: str | None = None
+        self, eye: EyePrescription, *, usage: LensUsage | str, side: str | None = None
     ) -> LensClass:
         """See :func:`classify_lens`."""
-        return self.functions["classify_lens"](eye, usage, side=side)
+        return self.functions["classify_lens"](eye, usage=usage, side=side)
 
     def lens_row(
-        self, eye: EyePrescription, usage: LensUsage, *, side: str | None = None
+        self, eye: EyePrescription, *, usage: LensUsage | str, side: str | None = None
     ) -> LensRow:
         """See :func:`lens_row`."""
-        return self.functions["lens_row"](eye, usage, side=side)
+        return self.functions["lens_row"](eye, usage=usage, side=side)
 
     def equipment_category(self, right: LensClass, left: LensClass) -> Category:
         """See :func:`equipment_category`."""

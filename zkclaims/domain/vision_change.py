@@ -1,6 +1,6 @@
 """Early renewal for a change of vision: the four criteria of spec §5, exact, in clear text.
 
-Spec §5 (``../shared/spec/regulation.md``; LPP, arrêté of 3 December 2018, as quoted by
+Spec §5 (``docs/rules.md`` §5, ``docs/renewal.md``; LPP, arrêté of 3 December 2018, as quoted by
 insurers' guides): from 16, an equipment may be renewed after one year instead of two when the
 new prescription differs from the previous one, **both read in the positive-cylinder
 convention**, by at least one of the criteria below. Each criterion is a bit of
@@ -230,7 +230,7 @@ def _q(eye: EyePrescription) -> tuple[int, int, int, int]:
     return c.sphere_q, c.cylinder_q, c.axis_deg, c.addition_q
 
 
-def renewal_criteria_met(previous: Prescription, new: Prescription) -> RenewalCriterion:
+def renewal_criteria_met(previous: Prescription, *, new: Prescription) -> RenewalCriterion:
     """Every criterion of spec §5 that ``new`` meets against ``previous`` (either cylinder form).
 
     Raises :class:`InvalidInputError` when ``new`` was issued before ``previous``.
@@ -277,18 +277,19 @@ def _reasons(previous: Prescription, new: Prescription, met: RenewalCriterion) -
 
 def vision_change_allows_early_renewal(
     previous: Prescription,
-    new: Prescription,
     *,
+    new: Prescription,
     criteria: RenewalCriterion | int = RULES_2020_CRITERIA,
 ) -> tuple[bool, list[str]]:
     """Whether ``new`` differs enough from ``previous`` for an early renewal (spec §5).
 
-    Both prescriptions are compared in positive-cylinder form (minus-cylinder input is
-    transposed first). ``criteria`` is the set of criteria accepted (default: the 2020 rules,
-    criteria 1 to 4; see :class:`RenewalCriterion`). Returns ``(allowed, reasons)``: one
+    Keyword-only after the first (two prescriptions must not be swapped). Both are compared
+    in positive-cylinder form (minus-cylinder input is transposed first). ``criteria`` is
+    the set of criteria accepted (default: the 2020 rules, criteria 1 to 4; see
+    :class:`RenewalCriterion`). Returns ``(allowed, reasons)``: one
     reason per accepted criterion met, naming the lens (the clear text stays with the
     optician; the insurer only learns the one bit the renewal proof shows).
     """
     accepted = criteria_mask(criteria)
-    met = renewal_criteria_met(previous, new) & accepted
+    met = renewal_criteria_met(previous, new=new) & accepted
     return bool(met), _reasons(previous, new, RenewalCriterion(met))
