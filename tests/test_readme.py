@@ -4,6 +4,7 @@ import re
 from pathlib import Path
 
 import zkclaims.domain as domain
+import zkclaims.domain.claim  # noqa: F401 - the table names claim.reimburse_invoice
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -344,6 +344,25 @@ def documents():
     def verify(doc):
         return verifier.verify(doc, beneficiary=record, today=today)
 
+    from zkclaims.domain.renewal import RenewalEvidence
+    from zkclaims.prover_renewal import prove_claim_with_renewal
+
+    previous_rx = rx.model_copy(update={"issued_on": dt.date(2024, 1, 10),
+                                        "right": rx.right.model_copy(
+                                            update={"sphere": rx.right.sphere + 1})})
+    p_open, p_att = prescribe(Prescription.model_validate(previous_rx.model_dump()),
+                              patient=patient, key=key, prescriber_id="RPPS-1")
+    renewal = prove_claim_with_renewal(opening, attestation=att, equipment=equipment,
+                                       claim=claim, previous_opening=p_open,
+                                       previous_attestation=p_att, today=today)
+    history = ClaimHistory(last_delivery=dt.date(2024, 2, 1),
+                           previous_commitment=p_open.commitment)
+
+    def verify_renewal(doc):
+        return verifier.verify(doc, beneficiary=record, history=history, today=today)
+
+    assert any("early renewal" in r for r in verify_renewal(renewal.model_dump_json()).reasons)
+
     return {
         "Proof.from_json": (Proof.from_json, proof.to_dict()),
         "VerifyingKey.from_json": (VerifyingKey.from_json, vk.to_dict()),
@@ -364,6 +383,10 @@ def documents():
         "Beneficiary": (Beneficiary.model_validate, record.model_dump(mode="json")),
         "ClaimHistory": (ClaimHistory.model_validate,
                          {"last_delivery": "2021-01-02", "previous_commitment": None}),
+        # an early renewal: the bundle's renewal member, alone and through the verifier
+        "RenewalEvidence": (RenewalEvidence.model_validate,
+                            renewal.renewal.model_dump(mode="json")),
+        "Verifier.verify(renewal)": (verify_renewal, renewal.model_dump(mode="json")),
     }
 
 
@@ -372,6 +395,7 @@ LOADERS = [
     "snarkjs.load_verification_key", "snarkjs.load_proof", "snarkjs.load_public",
     "load_bundle", "Verifier.verify", "Contract", "TrustedPrescribers", "Opening",
     "Attestation", "Equipment", "Claim", "Beneficiary", "ClaimHistory",
+    "RenewalEvidence", "Verifier.verify(renewal)",
 ]
 
 SPECIALS = [

@@ -6,6 +6,7 @@ import argparse
 import os
 from typing import Any
 
+from zkclaims.cli import renewal
 from zkclaims.cli._common import (
     EXIT_INVALID,
     EXIT_OK,
@@ -36,6 +37,7 @@ def _add_prove(sub: Sub) -> None:
     p.add_argument("--today", default=None, metavar="YYYY-MM-DD",
                    help="the day of the pre-check (default: today)")
     p.add_argument("--backend", default=None, help="group backend: arkworks (default) or py_ecc")
+    renewal.add_prove_options(p)
     p.set_defaults(func=_cmd_prove)
 
 
@@ -55,10 +57,21 @@ def _cmd_prove(args: argparse.Namespace) -> int:
     claim = load_model(Claim, args.claim, "--claim")
     today = iso_date(args.today, "--today") if args.today else None
     backend = check_backend(args.backend)
+    previous = renewal.renewal_inputs(args)
     t0 = time.perf_counter()
     try:
-        bundle = prove_claim(opening, attestation=attestation, equipment=equipment, claim=claim,
-                             backend=backend, today=today)
+        if previous is None:
+            bundle = prove_claim(opening, attestation=attestation, equipment=equipment,
+                                 claim=claim, backend=backend, today=today)
+        else:
+            from zkclaims.prover_renewal import prove_claim_with_renewal
+
+            bundle = prove_claim_with_renewal(
+                opening, attestation=attestation, equipment=equipment, claim=claim,
+                previous_opening=previous[0], previous_attestation=previous[1],
+                renewal_criteria=renewal.parse_criteria(args.renewal_criteria,
+                                                        "--renewal-criteria"),
+                backend=backend, today=today)
     except ClaimRejected as exc:  # the pre-check: the insurer would refuse it, nothing proved
         message = str(exc).removeprefix(f"{exc.reason}: ")
         print(f"REFUSED before proving ({exc.reason}): {message}")
@@ -68,7 +81,9 @@ def _cmd_prove(args: argparse.Namespace) -> int:
     inv = bundle.invoice
     lenses = ", ".join(f"{line.design.value} {line.lens_class.value} ({line.grouping_code})"
                        for line in (inv.right, inv.left))
-    print(f"lenses {lenses}; proved in {elapsed:.2f} s; bundle -> {args.out}")
+    extra = ("" if bundle.renewal is None else
+             f"; early renewal proven under mask {bundle.renewal.public_inputs.criteria}")
+    print(f"lenses {lenses}{extra}; proved in {elapsed:.2f} s; bundle -> {args.out}")
     return EXIT_OK
 
 
@@ -113,6 +128,7 @@ def _add_verify(sub: Sub) -> None:
                    help="print one JSON line per bundle: source, claim_id, bundle_sha256, "
                    "valid, and the decision or the reason and message")
     p.add_argument("--backend", default=None, help="group backend: arkworks (default) or py_ecc")
+    renewal.add_verify_options(p)
     p.set_defaults(func=_cmd_verify)
 
 
@@ -121,13 +137,11 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     from zkclaims.domain.bundle import ClaimBundle
     from zkclaims.errors import ClaimRejected, InvalidInputError
 
-    if args.history and args.last_delivery:
+    if args.history and (args.last_delivery or args.previous_commitment):
         raise InvalidInputError("--last-delivery", args.last_delivery,
                                 "give either --history or --last-delivery, not both")
     today = iso_date(args.today, "--today") if args.today else None
-    history = None
-    if args.last_delivery:
-        history = ClaimHistory(last_delivery=iso_date(args.last_delivery, "--last-delivery"))
+    history = renewal.history_from_options(args)  # --last-delivery [--previous-commitment]
     if (args.jsonl or len(args.bundle) > 1 or args.bundle[0] == "-"
             or os.path.isdir(args.bundle[0])):
         return _verify_batch(args, history, today)
@@ -174,7 +188,9 @@ def _verifier(args: argparse.Namespace) -> Any:
         tariffs = load_tariffs(args.tariffs, "--tariffs")
     return Verifier(trusted, insurer=args.insurer, contract=contract, tariffs=tariffs,
                     claim_deadline_days=args.claim_deadline_days,
-                    backend=check_backend(args.backend))
+                    backend=check_backend(args.backend),
+                    renewal_criteria=renewal.parse_criteria(args.renewal_criteria,
+                                                            "--renewal-criteria"))
 
 
 def _records(path: str) -> dict[str, Any]:
@@ -377,7 +393,7 @@ def _bundle_disclosure(bundle: Any) -> list[tuple[str, str, str]]:
          f"{pub.claim_context[:12]}...", "the proof's other public inputs"),
         ("proof", bundle.proof[:16] + "...", "Groth16 proof, 192 bytes"),
     ]
-    return rows
+    return rows + renewal.renewal_disclosure(bundle)
 
 
 _NEVER_SEEN = ("sphere, cylinder, axis and addition of each eye; whether a unifocal lens is "

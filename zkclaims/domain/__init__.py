@@ -29,6 +29,7 @@ from zkclaims.domain.models import (
     parse_power_q,
 )
 from zkclaims.domain.patient import Beneficiary, Patient
+from zkclaims.domain.renewal import PrescriptionFacts
 from zkclaims.domain.rules import (
     CATEGORIES,
     LENS_ROWS,
@@ -58,6 +59,11 @@ from zkclaims.domain.rules import (
     valid_on,
     validity_end,
     vision_change_allows_early_renewal,
+)
+from zkclaims.domain.vision_change import (
+    RULES_2020_CRITERIA,
+    RenewalCriterion,
+    renewal_criteria_met,
 )
 
 __all__ = [
@@ -118,4 +124,9 @@ __all__ = [
     "valid_on",
     "validity_end",
     "vision_change_allows_early_renewal",
+    # early renewal (spec §5): zkclaims.domain.vision_change, zkclaims.domain.renewal
+    "RULES_2020_CRITERIA",
+    "RenewalCriterion",
+    "renewal_criteria_met",
+    "PrescriptionFacts",
 ]

@@ -33,6 +33,7 @@ from zkclaims.domain.attestation import Attestation
 from zkclaims.domain.base import Model, error_line
 from zkclaims.domain.invoice import Claim, Invoice
 from zkclaims.domain.packing import DAY_BITS, day_number, field_element_text
+from zkclaims.domain.renewal import RenewalEvidence
 from zkclaims.errors import ClaimRejected, InvalidInputError, MalformedInputError
 from zkclaims.field import R
 
@@ -134,6 +135,9 @@ class ClaimBundle(Model):
     attestation: Attestation
     public_inputs: PublicInputs
     proof: str = Field(pattern=r"^[0-9a-f]{384}$")
+    #: Early renewal (issue 11): the previous prescription's attestation and the proof of the
+    #: renewal statement; None when the claim does not need one (see docs/renewal.md).
+    renewal: RenewalEvidence | None = None
 
     @field_validator("format", mode="before")
     @classmethod

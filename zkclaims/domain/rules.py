@@ -33,6 +33,11 @@ from zkclaims.domain.models import (
     Prescription,
     _cents,
 )
+from zkclaims.domain.vision_change import (
+    RULES_2020_CRITERIA,
+    RenewalCriterion,
+    vision_change_allows_early_renewal,
+)
 from zkclaims.errors import InvalidInputError, RuleError
 
 __all__ = [
@@ -691,74 +696,17 @@ def renewal_due(
     )
 
 
-def _axis_delta(a: int, b: int) -> int:
-    d = abs(a - b) % 180
-    return min(d, 180 - d)
-
-
-def _axis_threshold(cylinder_q: int) -> int:
-    """Axis change needed (strictly more than, degrees) for a cylinder (spec §5)."""
-    if cylinder_q <= 4:
-        return 20
-    if cylinder_q <= 16:
-        return 10
-    return 5
-
-
-def vision_change_allows_early_renewal(
-    previous: Prescription,
-    new: Prescription,
-    *,
-    addition_rule: bool = False,
-    far_near_sum_rule: bool = False,
-) -> tuple[bool, list[str]]:
-    """Whether ``new`` differs enough from ``previous`` for an early renewal (spec §5).
-
-    Compared in positive-cylinder form. Rules (secondary sources): sphere or cylinder change
-    >= 0.50 D on one lens, or >= 0.25 D on each lens; axis change (modulo 180°) > 20° for a
-    cylinder <= 1.00 D, > 10° for 1.25..4.00 D, > 5° above 4.00 D (the new prescription's
-    cylinder; both must have a cylinder). Unconfirmed rules, off by default:
-    ``addition_rule`` (addition change >= 0.50 D on one lens) and ``far_near_sum_rule``
-    (|far sphere change| + |near sphere change| >= 0.50 D on one lens).
-    Returns ``(allowed, reasons)``; the reasons cite the rule that matched.
-    """
-    if new.issued_on < previous.issued_on:
-        raise InvalidInputError("new.issued_on", new.issued_on, "is before previous.issued_on")
-    reasons: list[str] = []
-    changes: dict[str, int] = {}
-    for side in ("right", "left"):
-        p = getattr(previous, side).canonical()
-        n = getattr(new, side).canonical()
-        d_sph = abs(n.sphere_q - p.sphere_q)
-        d_cyl = abs(n.cylinder_q - p.cylinder_q)
-        changes[side] = max(d_sph, d_cyl)
-        if changes[side] >= 2:
-            reasons.append(f"{side}: sphere/cylinder change of {changes[side] / 4:.2f} D >= 0.50 D "
-                           "(spec §5)")
-        if p.cylinder_q > 0 and n.cylinder_q > 0:
-            d_axis = _axis_delta(p.axis_deg, n.axis_deg)
-            thr = _axis_threshold(n.cylinder_q)
-            if d_axis > thr:
-                reasons.append(f"{side}: axis change of {d_axis}° > {thr}° for cylinder "
-                               f"{n.cylinder_q / 4:.2f} D (spec §5)")
-        if addition_rule and abs(n.addition_q - p.addition_q) >= 2:
-            reasons.append(f"{side}: addition change >= 0.50 D (spec §5, unconfirmed option)")
-        if far_near_sum_rule:
-            far = abs(n.sphere_q - p.sphere_q)
-            near = abs((n.sphere_q + n.addition_q) - (p.sphere_q + p.addition_q))
-            if far + near >= 2:
-                reasons.append(f"{side}: far + near change >= 0.50 D (spec §5, unconfirmed option)")
-    if changes["right"] >= 1 and changes["left"] >= 1 and max(changes.values()) < 2:
-        reasons.append("both lenses: sphere/cylinder change >= 0.25 D on each (spec §5)")
-    return bool(reasons), reasons
-
-
 # ---------------------------------------------------------------------------------------------
 # the versioned rules object
 # ---------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Rules:
-    """One version of the regulation: its tables and rule functions, in force from a date."""
+    """One version of the regulation: its tables and rule functions, in force from a date.
+
+    ``renewal_criteria`` switches each change-of-vision criterion of spec §5 on or off
+    (:class:`~zkclaims.domain.vision_change.RenewalCriterion`): the renewal circuit proves any
+    subset, so a new reading of the text is a new rules version, not a new circuit.
+    """
 
     version: str
     in_force_from: _dt.date
@@ -766,6 +714,9 @@ class Rules:
     categories: Mapping[str, Category]
     frame_cap_cents: int
     functions: Mapping[str, Any] = field(default_factory=dict)
+    #: Early-renewal criteria of spec §5 in force (each one a switch; see
+    #: :mod:`zkclaims.domain.vision_change`). An insurer accepts a subset of them.
+    renewal_criteria: RenewalCriterion = RULES_2020_CRITERIA
 
     def classify_lens(
         self, eye: EyePrescription, *, usage: LensUsage | str, side: str | None = None
@@ -805,6 +756,8 @@ RULES_2020 = Rules(
     lens_rows=LENS_ROWS,
     categories=CATEGORIES,
     frame_cap_cents=10_000,
+    # Criteria 1-4 of spec §5; 2 and 3 rest on insurers' quotations of the LPP (docs/renewal.md).
+    renewal_criteria=RULES_2020_CRITERIA,
     functions={
         "classify_lens": classify_lens,
         "lens_row": lens_row,
