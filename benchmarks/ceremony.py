@@ -100,7 +100,7 @@ def bench(powers: list[int], repeat: int, log=print) -> dict:
             b = timed([*sj, "powersoftau", "verify", str(ours)], work, repeat)
             rows.append({"id": f"phase1_verify_2^{k}", "ours": a, "snarkjs": b})
 
-        ptau = CIRCUITS / "ceremony" / "phase1" / "pot11.ptau"
+        ptau = next((CIRCUITS / "ceremony" / "phase1").glob("pot*.ptau"))
         zkey = CIRCUITS / "ceremony" / CLAIM / f"{CLAIM}.zkey"
         r1cs = work / f"{CLAIM}.r1cs"
         run(_zkclaims("ceremony", "r1cs", CLAIM, str(r1cs)), work)

@@ -2,7 +2,7 @@
 
 Checking that a point lies in the order-r subgroup costs one endomorphism test per point
 (no batch test is sound: BLS12-381's cofactors have the small prime factor 3, which a random
-linear combination misses with probability 1/3). A prepared ``2^11`` phase-1 file holds 30,000
+linear combination misses with probability 1/3). A prepared ``2^10`` phase-1 file holds 15,000
 points, so reading it spends most of its time here. Inside :func:`parallel_checks`, large
 lists are checked by a pool of forked worker processes (one per available core, at most 4;
 ``ZKCLAIMS_CEREMONY_WORKERS=1`` turns it off); the pool ends with the block. The native
