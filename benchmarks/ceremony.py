@@ -18,7 +18,7 @@ Targets (issue 10): verifying the whole shipped transcript in at most 0.5x the t
 snarkjs's verify commands and in under 30 s; a phase-2 contribution to the claim circuit in
 under 5 s. Wall times and the children's CPU time (user + system) are recorded; the machine
 may be shared, so the ratios, measured side by side, matter more than the absolute times.
-Results: ``<out>/<date>-<host>-ceremony.json`` and ``.md``.
+Results: ``benchmarks/results/ceremony/<date>-<host>-ceremony.json`` and ``.md`` (``--out``).
 """
 
 from __future__ import annotations
@@ -175,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--powers", default="10,11,12", help="phase-1 sizes (comma-separated k)")
     p.add_argument("--repeat", type=int, default=1, help="runs per measurement (median)")
-    p.add_argument("--out", default=str(ROOT / "benchmarks" / "results"))
+    p.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "ceremony"))
     args = p.parse_args(argv)
     if not SNARKJS.exists():
         print(f"snarkjs is not installed at {SNARKJS}: run `make bench-peers` (npm install "
