@@ -65,7 +65,7 @@ def test_swapped_keys_are_detected(copy_of_circuits):
     vk = json.loads(vk_file.read_text())
     vk["delta_g2"], vk["gamma_g2"] = vk["gamma_g2"], vk["delta_g2"]
     vk_file.write_text(json.dumps(vk))
-    result = verify_shipped(log=lambda s: None, root=copy_of_circuits)[0]
+    [result] = verify_shipped(log=lambda s: None, root=copy_of_circuits, names=[name])
     assert not result.ok and "verifying_key.json is not the transcript's key" in result.message
 
 
@@ -75,11 +75,11 @@ def test_transcript_not_the_recorded_one_is_detected(copy_of_circuits):
     info = json.loads(info_file.read_text())
     info["transcript_sha256"] = "00" * 32  # the files are unchanged, the recorded digest not
     info_file.write_text(json.dumps(info))
-    result = verify_shipped(log=lambda s: None, root=copy_of_circuits)[0]
+    [result] = verify_shipped(log=lambda s: None, root=copy_of_circuits, names=[name])
     assert not result.ok and "transcript digest" in result.message
     info["setup"] = "one-party-setup"
     info_file.write_text(json.dumps(info))
-    result = verify_shipped(log=lambda s: None, root=copy_of_circuits)[0]
+    [result] = verify_shipped(log=lambda s: None, root=copy_of_circuits, names=[name])
     assert not result.ok and "not a multi-party ceremony" in result.message
 
 

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from zkclaims.cli._common import EXIT_INVALID, EXIT_OK, Sub, emit
+from zkclaims.cli._strict import strict_subparsers
 
 __all__ = ["register", "circuit_shape"]
 
@@ -274,8 +275,8 @@ def _common(p: argparse.ArgumentParser, *, out: bool = True) -> None:
 
 
 def _contrib_args(p: argparse.ArgumentParser, kind: str, ext: str) -> None:
-    p.add_argument("input", metavar=f"IN.{ext}")
-    p.add_argument("out", metavar=f"OUT.{ext}")
+    p.add_argument("input", metavar=f"IN.{ext}", help=f"the {ext} file to contribute to")
+    p.add_argument("out", metavar=f"OUT.{ext}", help=f"the {ext} file to write")
     p.add_argument("--name", default=None, help="the contributor's name (at most 64 characters),"
                    " recorded in the transcript")
     if kind == "beacon":
@@ -290,59 +291,65 @@ def _contrib_args(p: argparse.ArgumentParser, kind: str, ext: str) -> None:
     _common(p)
 
 
+def _sub(sub: Sub, name: str, text: str) -> argparse.ArgumentParser:
+    return sub.add_parser(name, help=text, description=text[0].upper() + text[1:] + ".")
+
+
 def register(sub: Sub) -> None:
     """Add ``zkclaims ceremony ...`` to the parser."""
     p = sub.add_parser(
         "ceremony", help="multi-party Groth16 setup (snarkjs .ptau / .zkey files)",
         description="The multi-party setup ceremony: phase 1 (powers of tau) and phase 2 "
         "(per circuit), in snarkjs's formats. See docs/ceremony.md.")
-    csub = p.add_subparsers(dest="phase", required=True, metavar="PHASE")
+    csub = strict_subparsers(p, dest="phase", required=True, metavar="PHASE")
 
-    p1 = csub.add_parser("phase1", help="powers of tau (.ptau)")
-    s1 = p1.add_subparsers(dest="action", required=True, metavar="ACTION")
-    a = s1.add_parser("new", help="a blank accumulator for 2^POWER constraints")
-    a.add_argument("out", metavar="OUT.ptau")
+    p1 = _sub(csub, "phase1", "powers of tau (.ptau): shared by every circuit up to 2^k rows")
+    s1 = strict_subparsers(p1, dest="action", required=True, metavar="ACTION")
+    a = _sub(s1, "new", "write a blank accumulator for 2^POWER rows (no contribution yet)")
+    a.add_argument("out", metavar="OUT.ptau", help="the .ptau file to write")
     a.add_argument("--power", type=int, required=True, help="k: the file serves circuits of "
                    "up to 2^k rows (constraints + public inputs + 1)")
     _common(a)
     a.set_defaults(func=_p1_new)
-    a = s1.add_parser("contribute", help="add a contribution (fresh randomness)")
+    a = _sub(s1, "contribute", "add a contribution with fresh randomness; print its hash")
     _contrib_args(a, "contribute", "ptau")
     a.set_defaults(func=_p1_contribute)
-    a = s1.add_parser("beacon", help="add a beacon contribution (public random value)")
+    a = _sub(s1, "beacon", "add a beacon contribution from a public random value")
     _contrib_args(a, "beacon", "ptau")
     a.set_defaults(func=_p1_contribute)
-    a = s1.add_parser("prepare", help="add the Lagrange sections phase 2 needs")
-    a.add_argument("input", metavar="IN.ptau")
-    a.add_argument("out", metavar="OUT.ptau")
+    a = _sub(s1, "prepare", "add the Lagrange sections phase 2 needs (snarkjs's prepare phase2)")
+    a.add_argument("input", metavar="IN.ptau", help="the final phase-1 file")
+    a.add_argument("out", metavar="OUT.ptau", help="the prepared file to write")
     _common(a)
     a.set_defaults(func=_p1_prepare)
-    a = s1.add_parser("verify", help="verify every contribution; exit 1 names the first bad one")
-    a.add_argument("ptau", metavar="FILE.ptau")
+    a = _sub(s1, "verify", "verify every contribution; exit 1 names the first bad one")
+    a.add_argument("ptau", metavar="FILE.ptau", help="the .ptau file to verify")
     _common(a, out=False)
     a.set_defaults(func=_p1_verify)
 
-    p2 = csub.add_parser("phase2", help="per-circuit delta (.zkey)")
-    s2 = p2.add_subparsers(dest="action", required=True, metavar="ACTION")
+    p2 = _sub(csub, "phase2", "per-circuit delta (.zkey)")
+    s2 = strict_subparsers(p2, dest="action", required=True, metavar="ACTION")
     circuit_help = "a statement's name (e.g. optique-equipement-2020) or an iden3 .r1cs file"
-    a = s2.add_parser("new", help="the initial key of a circuit from a prepared .ptau")
+    ptau_help = "the prepared phase-1 file (.ptau)"
+    a = _sub(s2, "new", "write the initial key of a circuit from a prepared .ptau")
     a.add_argument("circuit", metavar="CIRCUIT", help=circuit_help)
-    a.add_argument("ptau", metavar="PTAU")
-    a.add_argument("out", metavar="OUT.zkey")
+    a.add_argument("ptau", metavar="PTAU", help=ptau_help)
+    a.add_argument("out", metavar="OUT.zkey", help="the .zkey file to write")
     _common(a)
     a.set_defaults(func=_p2_new)
-    a = s2.add_parser("contribute", help="add a delta contribution (fresh randomness)")
+    a = _sub(s2, "contribute", "add a delta contribution with fresh randomness; print its hash")
     _contrib_args(a, "contribute", "zkey")
     a.set_defaults(func=_p2_contribute)
-    a = s2.add_parser("beacon", help="add a beacon contribution (public random value)")
+    a = _sub(s2, "beacon", "add a beacon contribution from a public random value")
     _contrib_args(a, "beacon", "zkey")
     a.set_defaults(func=_p2_contribute)
-    for action, hlp in (("verify", "verify the transcript against the circuit and phase 1"),
+    for action, hlp in (("verify", "verify the transcript against the circuit and phase 1; "
+                                   "exit 1 names the first bad contribution"),
                         ("export", "verify, then write the proving and verifying keys")):
-        a = s2.add_parser(action, help=hlp)
+        a = _sub(s2, action, hlp)
         a.add_argument("circuit", metavar="CIRCUIT", help=circuit_help)
-        a.add_argument("ptau", metavar="PTAU")
-        a.add_argument("zkey", metavar="ZKEY")
+        a.add_argument("ptau", metavar="PTAU", help=ptau_help)
+        a.add_argument("zkey", metavar="ZKEY", help="the final .zkey file")
         a.add_argument("--skip-phase1", action="store_true",
                        help="do not verify the phase-1 file itself (already verified)")
         if action == "export":
@@ -351,8 +358,8 @@ def register(sub: Sub) -> None:
         _common(a, out=action == "export")
         a.set_defaults(func=_p2_verify if action == "verify" else _p2_export)
 
-    a = csub.add_parser("r1cs", help="write a statement's R1CS as an iden3 .r1cs (for snarkjs)")
-    a.add_argument("name", metavar="NAME")
-    a.add_argument("out", metavar="OUT.r1cs")
+    a = _sub(csub, "r1cs", "write a statement's R1CS as an iden3 .r1cs (for snarkjs)")
+    a.add_argument("name", metavar="NAME", help="the statement, e.g. optique-equipement-2020")
+    a.add_argument("out", metavar="OUT.r1cs", help="the .r1cs file to write")
     _common(a)
     a.set_defaults(func=_r1cs)
