@@ -686,6 +686,12 @@ def phase_peers(rec: Recorder, ctx: Context, out: dict[str, Any],
     work = PEERS_PREFIX / "work"
     cdir = work / f"circuits-{os.getpid()}"
     cdir.mkdir(parents=True, exist_ok=True)
+    # The committed phase-1 file (zkclaims' ceremony, snarkjs's format, prepared) serves
+    # snarkjs's setups up to its size: no minutes-long one-off powers of tau for those.
+    for shipped in (ROOT / "circuits" / "ceremony" / "phase1").glob("pot*.ptau"):
+        cached = work / f"bls12381_{shipped.stem[3:]}_final.ptau"
+        if shipped.stem[3:].isdigit() and not cached.exists():
+            shutil.copyfile(shipped, cached)
     circuits = []
     if ctx.claim_export is None:  # the claim phase did not run: export the circuit anyway
         from benchmarks import claim

@@ -7,7 +7,15 @@ Installed as ``zkclaims.circuits`` (see ``pyproject.toml``).
   write the artifacts;
 * ``artifacts/<name>/`` — per statement: ``circuit.json`` (circuit id = R1CS digest, sizes,
   public input names, which setup made the keys), ``proving_key.bin`` (compact binary form),
-  ``verifying_key.json``.
+  ``verifying_key.json``;
+* ``ceremony/`` — the multi-party setup transcript the shipped keys come from (phase 1 shared
+  by every statement, phase 2 per statement; ``zkclaims circuits verify`` replays it), and
+  :mod:`zkclaims.circuits.ceremony_build`, which runs it.
+
+Each statement's :func:`provenance` says which setup made its keys; :func:`check_setup`
+refuses keys that are not from a multi-party ceremony (unless the caller opts in through
+:func:`zkclaims.hazmat.allow_one_party_setup`, for tests and development) and a transcript
+other than the one an insurer pinned.
 
 The keys are trusted by digest, not by where they are read from: the verifier compares each
 key it loads with :data:`zkclaims.pins.VERIFYING_KEY_SHA256` (outside this folder).
@@ -21,12 +29,14 @@ installed wheel) and imports no circuit, builder or setup code: the verifier use
 from __future__ import annotations
 
 import json
+from contextvars import ContextVar
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from importlib.resources.abc import Traversable
 from typing import Any
 
-from zkclaims.errors import MalformedInputError
+from zkclaims.errors import CryptoError, MalformedInputError
 
 __all__ = [
     "ARTIFACTS_DIR",
@@ -38,6 +48,11 @@ __all__ = [
     "find_by_circuit_id",
     "load_verifying_key",
     "load_proving_key",
+    "Provenance",
+    "provenance",
+    "check_setup",
+    "UntrustedSetupError",
+    "SETUP_MPC",
     "clear_caches",
 ]
 
@@ -131,6 +146,83 @@ def load_proving_key(name: str) -> Any:
     return pk
 
 
+# --------------------------------------------------------------------------------------------
+# Setup provenance
+# --------------------------------------------------------------------------------------------
+
+#: ``circuit.json`` ``setup`` of keys made by a multi-party ceremony.
+SETUP_MPC = "mpc"
+
+#: Set by :func:`zkclaims.hazmat.allow_one_party_setup` (tests, development) only.
+_ONE_PARTY_ALLOWED: ContextVar[bool] = ContextVar("zkclaims_one_party_setup_allowed",
+                                                  default=False)
+
+
+class UntrustedSetupError(CryptoError):
+    """A statement's keys come from a setup the caller does not accept.
+
+    Keys from a one-party setup (whoever ran it can forge proofs) without the hazmat opt-in, or
+    a ceremony transcript other than the one pinned.
+    """
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Which setup made a statement's shipped keys (from its ``circuit.json``).
+
+    ``setup`` is ``"mpc"`` for a multi-party ceremony (then ``contributions`` and
+    ``phase1_contributions`` count the phase-2 and phase-1 contributions, beacons included,
+    and ``transcript_sha256`` is :func:`zkclaims.ceremony.transcript_digest` of the committed
+    transcript), or ``"one-party-setup"`` / another value otherwise.
+    """
+
+    name: str
+    setup: str
+    contributions: int | None
+    phase1_contributions: int | None
+    transcript_sha256: str | None
+    note: str
+
+    @property
+    def multi_party(self) -> bool:
+        """Whether the keys come from a multi-party ceremony."""
+        return self.setup == SETUP_MPC
+
+
+def provenance(name: str) -> Provenance:
+    """Return the setup provenance of statement ``name``'s shipped keys."""
+    info = circuit_info(name)
+
+    def count(key: str) -> int | None:
+        v = info.get(key)
+        return v if isinstance(v, int) and not isinstance(v, bool) else None
+
+    digest = info.get("transcript_sha256")
+    return Provenance(name, str(info.get("setup", "unknown")), count("contributions"),
+                      count("phase1_contributions"), digest if isinstance(digest, str) else None,
+                      str(info.get("setup_note", "")))
+
+
+def check_setup(name: str, *, pinned_transcript: str | None = None) -> Provenance:
+    """Return ``name``'s provenance if its keys are acceptable; raise otherwise.
+
+    Acceptable: from a multi-party ceremony (or any setup inside
+    :func:`zkclaims.hazmat.allow_one_party_setup`), and, when ``pinned_transcript`` is given,
+    from exactly that transcript. Raises :class:`UntrustedSetupError` naming the statement.
+    """
+    prov = provenance(name)
+    if pinned_transcript is not None and prov.transcript_sha256 != pinned_transcript.lower():
+        raise UntrustedSetupError(
+            f"{name}: keys from transcript {prov.transcript_sha256}, pinned "
+            f"{pinned_transcript} (circuit.json transcript_sha256)"
+        )
+    if not prov.multi_party and not _ONE_PARTY_ALLOWED.get():
+        raise UntrustedSetupError(
+            f"{name}: keys from a {prov.setup!r} setup, not a multi-party ceremony: whoever ran "
+            "it can forge proofs (rebuild with `zkclaims circuits build --ceremony`; tests "
+            "opt in with zkclaims.hazmat.allow_one_party_setup())"
+        )
+    return prov
 def clear_caches() -> None:
     """Forget every artifact read so far (after a rebuild, or when the folder changes)."""
     for f in (circuit_info, find_by_circuit_id, load_proving_key, load_verifying_key):

@@ -2,8 +2,11 @@
 
 For each statement of :data:`STATEMENTS`: compile the circuit, run a **one-party Groth16 setup
 with fresh randomness from** :mod:`secrets` (the toxic waste lives only inside
-:func:`zkclaims.groth16.setup` and is dropped when it returns; the multi-party ceremony
-replaces these keys), and write ``circuits/artifacts/<name>/``:
+:func:`zkclaims.groth16.setup` and is dropped when it returns), and write
+``circuits/artifacts/<name>/``. This quick build is for development: verifiers refuse its keys
+unless opted in through :func:`zkclaims.hazmat.allow_one_party_setup`. The shipped keys come
+from the multi-party ceremony, ``zkclaims circuits build --ceremony``
+(:mod:`zkclaims.circuits.ceremony_build`), which writes the same files:
 
 * ``circuit.json`` — format, name, statement version, circuit id (SHA-256 of the canonical
   R1CS), n_public and the public input names in order, n_constraints, n_vars, protocol,
@@ -68,7 +71,8 @@ PARTS: dict[str, type[Circuit]] = {
 SETUP_NOTE = (
     "one-party Groth16 setup: tau, alpha, beta, delta drawn from Python's secrets module on the"
     " build machine and discarded when the setup returned; sound only if that machine was"
-    " honest. To be replaced by the keys of the multi-party ceremony."
+    " honest: for development only (the shipped keys come from `zkclaims circuits build"
+    " --ceremony`)."
 )
 
 

@@ -26,6 +26,16 @@ def test_constants():
     assert pow(ROOT_OF_UNITY, 1 << TWO_ADICITY, R) == 1
     assert pow(ROOT_OF_UNITY, 1 << (TWO_ADICITY - 1), R) == R - 1  # principal
     assert pow(GENERATOR, (R - 1) // 2, R) == R - 1  # 7 is a non-residue
+    # snarkjs's roots (ffjavascript Fr.w): powers of the smallest non-residue, 5, so that a
+    # domain's Lagrange basis (and every key point of a .zkey) is the same in both tools.
+    assert [k for k in range(2, 6) if pow(k, (R - 1) // 2, R) == R - 1] == [5]
+    assert ROOT_OF_UNITY == pow(5, (R - 1) >> TWO_ADICITY, R)
+
+
+def test_odd_coset_is_the_odd_points_of_the_doubled_domain():
+    d, d2 = domain(8), domain(16)
+    coeffs = [3, 1, 4, 1, 5, 9, 2, 6]
+    assert d.odd_coset_ntt(coeffs) == [poly_eval(coeffs, w) for w in d2.elements()[1::2]]
 
 
 @given(st.lists(felts, min_size=1, max_size=20))

@@ -9,7 +9,7 @@ import pytest
 from zkclaims import groth16
 from zkclaims.circuit.r1cs import R1CS
 from zkclaims.errors import MalformedInputError, ProofError
-from zkclaims.field import R, poly_eval
+from zkclaims.field import R, domain, poly_eval
 from zkclaims.groth16 import (
     SETUP_CEREMONY,
     SETUP_DEV,
@@ -121,6 +121,23 @@ def test_qap_public_rows_and_h():
     lag = qap.domain.lagrange_at(tau)
     a, b, c = qap.polynomials_at(lag)
     dot = [sum(p * w for p, w in zip(poly, W1, strict=True)) % R for poly in (a, b, c)]
+    assert (dot[0] * dot[1] - dot[2]) % R == poly_eval(h, tau) * qap.domain.vanishing_at(tau) % R
+
+
+def test_h_query_scalars_are_snarkjs_s():
+    # The prover weights the H query (odd Lagrange points of the doubled domain, as in a
+    # snarkjs .zkey) by A B - C at the odd points: the sum is A(tau) B(tau) - C(tau).
+    qap = QAP.from_r1cs(TINY)
+    w = qap.check_witness(W1)
+    q = qap.quotient_evaluations(w)
+    n = qap.domain.size
+    assert len(q) == n
+    tau = 0xFEDCBA9876543210
+    odd = domain(2 * n).lagrange_at(tau)[1::2]
+    a, b, c = qap.polynomials_at(qap.domain.lagrange_at(tau))
+    dot = [sum(p * x for p, x in zip(poly, w, strict=True)) % R for poly in (a, b, c)]
+    assert sum(x * y for x, y in zip(q, odd, strict=True)) % R == (dot[0] * dot[1] - dot[2]) % R
+    h = qap.h_coefficients(w)
     assert (dot[0] * dot[1] - dot[2]) % R == poly_eval(h, tau) * qap.domain.vanishing_at(tau) % R
 
 

@@ -25,8 +25,12 @@ TWO_ADICITY = 32
 #: A generator of the multiplicative group of the field (and the default coset shift).
 GENERATOR = 7
 
-#: A principal 2^32-th root of unity: GENERATOR^((r - 1) / 2^32).
-ROOT_OF_UNITY = pow(GENERATOR, (R - 1) >> TWO_ADICITY, R)
+#: The smallest quadratic non-residue mod r; its power below is ffjavascript's ``Fr.w[32]``.
+SMALLEST_NON_RESIDUE = 5
+
+#: A principal 2^32-th root of unity: 5^((r - 1) / 2^32), the one snarkjs uses, so that a
+#: domain's Lagrange basis (hence every Groth16 key and ``.zkey`` point) is snarkjs's.
+ROOT_OF_UNITY = pow(SMALLEST_NON_RESIDUE, (R - 1) >> TWO_ADICITY, R)
 
 
 def fe(x: int) -> int:
@@ -104,6 +108,7 @@ class EvaluationDomain:
         self._tw_inv = self._powers(self.omega_inv, half)
         self._shift_pows = None
         self._shift_inv_pows = None
+        self._odd_pows: np.ndarray | None = None
         self._rev = _bit_reverse_permutation(log_size)
 
     @staticmethod
@@ -174,6 +179,19 @@ class EvaluationDomain:
         _, ipows = self._shift_powers()
         a = self._transform(self._vec(evals, "evals"), self._tw_inv)
         return ((a * self.size_inv) % R * ipows % R).tolist()
+
+    def odd_coset_ntt(self, coeffs: Sequence[int]) -> list[int]:
+        """Return ``[p(w * omega^i)]`` with ``w = omega_2n``.
+
+        ``omega_2n`` is a principal ``2 * size``-th root of unity: these are the evaluations at
+        the odd points of the doubled domain, where ``Z = -2`` (snarkjs's prover evaluates
+        ``A B - C`` there).
+        """
+        if self._odd_pows is None:
+            w = pow(ROOT_OF_UNITY, 1 << (TWO_ADICITY - self.log_size - 1), R)
+            self._odd_pows = self._powers(w, self.size)
+        a = (self._vec(coeffs, "coeffs") * self._odd_pows) % R
+        return self._transform(a, self._tw).tolist()
 
     def vanishing_at(self, x: int) -> int:
         """``Z(x) = x^size - 1``, the polynomial vanishing on the domain."""

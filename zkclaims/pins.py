@@ -10,7 +10,7 @@ label says. This module lives outside the artifacts folder on purpose.
 
 VERIFYING_KEY_SHA256: dict[str, str] = {
     "optique-equipement-2020":
-        "76c8134ecb007c8be24f9bbad2aefe0c4fc286694a09001af5b2f34361e018ac",
+        "475adb86d9bcb5b494deec71cad3efb659f946035ea528e382bd444a1845f413",
     "optique-renouvellement-2020":
-        "32028eca5fbcca286d69901412bf73dcdd1487595f84c647e524c5e0d6c288b8",
+        "c76ae9406d5a10e09afd22f763932c6b34ea904ed0170c9a66b3e1e43aaa0c72",
 }

@@ -72,7 +72,13 @@ from typing import Any
 
 from zkclaims import pins
 from zkclaims import verifier_renewal as renewal
-from zkclaims.circuits import RETIRED_CIRCUITS, find_by_circuit_id, load_verifying_key
+from zkclaims.circuits import (
+    RETIRED_CIRCUITS,
+    Provenance,
+    check_setup,
+    find_by_circuit_id,
+    load_verifying_key,
+)
 from zkclaims.commitment import patient_tag
 from zkclaims.domain.bundle import ClaimBundle, load_bundle
 from zkclaims.domain.checks import ClaimHistory, precheck_claim
@@ -170,6 +176,13 @@ class Verifier:
     renewal period under 6 (spec §5); ``renewal_criteria`` the early-renewal criteria this
     insurer accepts (default: the rules version's, :class:`RenewalCriterion`); ``backend``
     picks the group backend.
+
+    Setup provenance (:meth:`provenance`): a statement's keys must come from a multi-party
+    ceremony — keys from a one-party setup raise :class:`~zkclaims.circuits.UntrustedSetupError`
+    unless the caller runs inside :func:`zkclaims.hazmat.allow_one_party_setup` (tests,
+    development); ``pinned_transcripts`` maps a statement name to the ceremony transcript
+    digest this insurer accepts (``circuit.json`` ``transcript_sha256``): the verifier refuses
+    to start when the installed keys come from another transcript.
     """
 
     def __init__(
@@ -184,11 +197,18 @@ class Verifier:
         pinned_keys: Mapping[str, str] | None = None,
         backend: str | None = None,
         short_renewal_under_6: bool = False,
+        pinned_transcripts: Mapping[str, str] | None = None,
         renewal_criteria: RenewalCriterion | int | None = None,
     ) -> None:
         if not isinstance(trusted, TrustedPrescribers | str | os.PathLike):
             raise InvalidInputError("trusted", type(trusted).__name__,
                                     "must be TrustedPrescribers or the path of its file")
+        self.pinned_transcripts = dict(pinned_transcripts or {})
+        for name, digest in self.pinned_transcripts.items():
+            if not isinstance(digest, str) or not _HEX64.fullmatch(digest):
+                raise InvalidInputError(f"pinned_transcripts.{name}", digest,
+                                        "must be a transcript digest, 64 hex digits")
+            check_setup(name, pinned_transcript=digest)
         self.trusted = (trusted if isinstance(trusted, TrustedPrescribers)
                         else TrustedPrescribers.load(trusted))
         if not isinstance(insurer, str) or not insurer or insurer != insurer.strip():
@@ -245,6 +265,7 @@ class Verifier:
         if not name.endswith(f"-{self.rules.version}"):
             raise ClaimRejected("unknown_circuit",
                                 f"circuit_id: {name} does not implement rules {self.rules.version}")
+        check_setup(name, pinned_transcript=self.pinned_transcripts.get(name))
         vk = load_verifying_key(name)
         digest = hashlib.sha256(vk.to_bytes()).hexdigest()
         for source, expected in (("zkclaims.pins", pins.VERIFYING_KEY_SHA256.get(name)),
@@ -261,6 +282,13 @@ class Verifier:
                                 f"circuit_id: the pinned key of {name} is for {vk.circuit_id}")
         self._keys[circuit_id] = vk
         return vk
+
+    def provenance(self, name: str) -> Provenance:
+        """Return which setup made statement ``name``'s keys (ceremony, contributions, digest).
+
+        Raises :class:`~zkclaims.circuits.UntrustedSetupError` for keys this verifier refuses.
+        """
+        return check_setup(name, pinned_transcript=self.pinned_transcripts.get(name))
 
     # -- every check but the proof ------------------------------------------------------------
     def precheck(

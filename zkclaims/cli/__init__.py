@@ -12,6 +12,7 @@ subcommands; :data:`GROUPS` lists them in the order of ``zkclaims --help``:
 * :mod:`.trust` — ``trust add | revoke | list | add-root | add-crl | check``;
 * :mod:`.claim` — ``prove``, ``verify``, ``export-snarkjs``, ``inspect``;
 * :mod:`.circuits` — ``circuits build``;
+* :mod:`.ceremony` — ``ceremony phase1 ...``, ``ceremony phase2 ...`` (the multi-party setup);
 * :mod:`.demo` — ``demo``;
 * :mod:`.tariffs` — ``tariffs import``, ``tariffs show`` (the LPP tables).
 
@@ -27,14 +28,14 @@ from collections.abc import Sequence
 from types import ModuleType
 from typing import NoReturn
 
-from zkclaims.cli import circuits, claim, demo, prescriber, rules, tariffs, trust
+from zkclaims.cli import ceremony, circuits, claim, demo, prescriber, rules, tariffs, trust
 from zkclaims.cli._common import EXIT_INVALID, EXIT_MALFORMED, EXIT_OK, pydantic_line
 from zkclaims.errors import ZkClaimsError, echo_value
 
 __all__ = ["EXIT_OK", "EXIT_INVALID", "EXIT_MALFORMED", "GROUPS", "build_parser", "main"]
 
 #: The command groups, in the order of ``zkclaims --help``. Append new ones here.
-GROUPS: list[ModuleType] = [rules, prescriber, trust, claim, circuits, demo, tariffs]
+GROUPS: list[ModuleType] = [rules, prescriber, trust, claim, circuits, ceremony, demo, tariffs]
 
 
 def _version() -> str:

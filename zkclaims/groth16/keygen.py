@@ -3,9 +3,11 @@
 The keys are always built the way a multi-party ceremony builds them:
 
 1. **Phase 1** (:class:`Phase1Params`, universal for every circuit whose QAP domain has size
-   ``n``): ``tau^k G1`` for ``k < 2n - 1`` (monomial form, for the ``H`` query) and, in the
-   Lagrange basis of the domain, ``L_i(tau) G1``, ``L_i(tau) G2``, ``alpha L_i(tau) G1``,
-   ``beta L_i(tau) G1``; plus ``alpha G1``, ``beta G1``, ``beta G2``.
+   ``n``): in the Lagrange basis of the domain, ``L_i(tau) G1``, ``L_i(tau) G2``,
+   ``alpha L_i(tau) G1``, ``beta L_i(tau) G1``; the odd Lagrange points of the doubled domain
+   ``L^(2n)_(2j+1)(tau) G1`` (for the ``H`` query, as snarkjs); plus ``alpha G1``,
+   ``beta G1``, ``beta G2``. (:mod:`zkclaims.ceremony` makes them in a multi-party ceremony,
+   in snarkjs's ``.ptau`` / ``.zkey`` files.)
 2. **Circuit keys** (:func:`build_keys`): combine the phase-1 points with the QAP's
    coefficients; ``gamma = 1`` (the G2 generator, as in snarkjs), so the public-input IC points
    need no secret; the private ``L`` and the ``H`` query are divided by the phase-2 ``delta``.
@@ -44,15 +46,15 @@ from zkclaims.groups.base import GroupBackend
 class Phase1Params:
     """Powers-of-tau parameters for a domain of size ``domain_size`` (points on ``backend``).
 
-    ``tau_g1[k] = tau^k G1`` (``k < 2 * domain_size - 1``); ``lagrange_g1[i] = L_i(tau) G1``,
-    ``lagrange_g2[i] = L_i(tau) G2``, ``alpha_lagrange_g1[i] = alpha L_i(tau) G1``,
-    ``beta_lagrange_g1[i] = beta L_i(tau) G1`` (``i < domain_size``). A ceremony supplies
-    these (checked points); :func:`phase1_from_secrets` makes them from known secrets.
+    ``lagrange_g1[i] = L_i(tau) G1``, ``lagrange_g2[i] = L_i(tau) G2``,
+    ``alpha_lagrange_g1[i] = alpha L_i(tau) G1``, ``beta_lagrange_g1[i] = beta L_i(tau) G1``,
+    ``h_lagrange_g1[j] = L^(2n)_(2j+1)(tau) G1`` (``i, j < domain_size = n``). A ceremony
+    supplies these (checked points); :func:`phase1_from_secrets` makes them from known secrets.
     """
 
     backend: GroupBackend
     domain_size: int
-    tau_g1: Sequence[Any]
+    h_lagrange_g1: Sequence[Any]
     lagrange_g1: Sequence[Any]
     lagrange_g2: Sequence[Any]
     alpha_lagrange_g1: Sequence[Any]
@@ -65,11 +67,16 @@ class Phase1Params:
         n = self.domain_size
         if n < 1 or n & (n - 1):
             raise MalformedInputError(f"phase1.domain_size: must be a power of two, got {n}")
-        for name, want in (("tau_g1", 2 * n - 1), ("lagrange_g1", n), ("lagrange_g2", n),
+        for name, want in (("h_lagrange_g1", n), ("lagrange_g1", n), ("lagrange_g2", n),
                            ("alpha_lagrange_g1", n), ("beta_lagrange_g1", n)):
             got = len(getattr(self, name))
             if got != want:
                 raise MalformedInputError(f"phase1.{name}: expected {want} points, got {got}")
+
+
+def odd_lagrange_at(n: int, tau: int) -> list[int]:
+    """``[L^(2n)_(2j+1)(tau) for j < n]``: the H query's scalars (times ``1/delta``)."""
+    return domain(2 * n).lagrange_at(tau)[1::2]
 
 
 def _g1_fixed_base(be: GroupBackend, scalars: Sequence[int]) -> list[Any]:
@@ -93,14 +100,11 @@ def phase1_from_secrets(
         raise MalformedInputError(f"domain_size: must be a power of two, got {domain_size}")
     if d.vanishing_at(tau) == 0 or alpha % R == 0 or beta % R == 0:
         raise MalformedInputError("phase1 secrets: tau in the domain, or alpha/beta zero")
-    powers = [1] * (2 * domain_size - 1)
-    for k in range(1, len(powers)):
-        powers[k] = powers[k - 1] * tau % R
     lag = d.lagrange_at(tau)
     return Phase1Params(
         backend=be,
         domain_size=domain_size,
-        tau_g1=_g1_fixed_base(be, powers),
+        h_lagrange_g1=_g1_fixed_base(be, odd_lagrange_at(domain_size, tau)),
         lagrange_g1=_g1_fixed_base(be, lag),
         lagrange_g2=_g2_fixed_base(be, lag),
         alpha_lagrange_g1=_g1_fixed_base(be, [alpha * x % R for x in lag]),
@@ -176,8 +180,8 @@ def build_keys(
                  + [(phase1.alpha_lagrange_g1[i], k * scale % R) for i, k in cols_b[v]]
                  + [(phase1.lagrange_g1[i], k * scale % R) for i, k in cols_c[v]])
         (ic if v <= n_pub else l_g1).append(_lincomb(g1, terms))
-    # H query: tau^k Z(tau) / delta = (tau^(n+k) - tau^k) / delta, k < n - 1
-    h_g1 = [be.g1_add(phase1.tau_g1[n + k], be.g1_neg(phase1.tau_g1[k])) for k in range(n - 1)]
+    # H query: L^(2n)_(2j+1)(tau) / delta, j < n (snarkjs's)
+    h_g1 = list(phase1.h_lagrange_g1)
     if delta_inv != 1:
         h_g1 = [be.g1_mul(p, delta_inv) for p in h_g1]
     delta_g1 = be.g1_mul(be.g1_generator(), delta)
@@ -250,7 +254,7 @@ def contribute_delta(
         be, qap_like, kp.alpha_g1, kp.beta_g1, kp.beta_g2, gamma_g2,
         be.g1_mul(kp.delta_g1, d), be.g2_mul(kp.delta_g2, d), ic,
         scatter(kp.a_g1, pk.n_vars, None), scatter(kp.b_g1, pk.n_vars, None), b_g2,
-        scatter(kp.h_g1, pk.domain_size - 1, d_inv),
+        scatter(kp.h_g1, pk.domain_size, d_inv),
         scatter(kp.l_g1, pk.n_vars - 1 - pk.n_public, d_inv), setup_kind,
     )
 
@@ -299,17 +303,14 @@ def keys_from_secrets(
     lc = [(beta * a[v] + alpha * b[v] + c[v]) % R for v in range(n_vars)]
     ic = lc[: n_pub + 1]
     l_sc = [x * delta_inv % R for x in lc[n_pub + 1 :]]
-    h_sc, t = [], d.vanishing_at(tau) * delta_inv % R
-    for _ in range(n - 1):
-        h_sc.append(t)
-        t = t * tau % R
+    h_sc = [x * delta_inv % R for x in odd_lagrange_at(n, tau)]
     g1_scalars = [alpha, beta, delta, *ic, *a, *b, *h_sc, *l_sc]
     g1 = be.g1_batch_mul(be.g1_generator(), g1_scalars)
     g2 = be.g2_batch_mul(be.g2_generator(), [beta, delta, *b])
     alpha_g1, beta_g1, delta_g1 = g1[:3]
     pos = 3
     parts = []
-    for size in (n_pub + 1, n_vars, n_vars, n - 1, n_vars - n_pub - 1):
+    for size in (n_pub + 1, n_vars, n_vars, n, n_vars - n_pub - 1):
         parts.append(g1[pos : pos + size])
         pos += size
     ic_g1, a_g1, b_g1, h_g1, l_g1 = parts

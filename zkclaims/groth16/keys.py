@@ -34,7 +34,10 @@ from zkclaims.groups.encoding import (
 )
 from zkclaims.jsonio import document, path_key
 
-FORMAT_VERSION = 1  #: version of the JSON and binary forms written by this module
+FORMAT_VERSION = 1  #: version of the JSON and binary forms of proofs and verifying keys
+#: Version of the proving key's forms. 2: the H query is snarkjs's (``domain_size`` points
+#: ``L^(2n)_(2j+1)(tau) / delta``); version-1 keys (monomial H) are refused.
+PK_FORMAT_VERSION = 2
 PROTOCOL = "groth16"
 CURVE = "bls12381"
 PROOF_SIZE = 2 * G1_COMPRESSED_SIZE + G2_COMPRESSED_SIZE  #: 192 bytes
@@ -42,7 +45,7 @@ PROOF_SIZE = 2 * G1_COMPRESSED_SIZE + G2_COMPRESSED_SIZE  #: 192 bytes
 #: Values of the ``setup`` field: which procedure made a key.
 SETUP_DEV = "dev-setup-INSECURE-known-toxic-waste"
 SETUP_ONE_PARTY = "one-party-setup"
-SETUP_CEREMONY = "ceremony"
+SETUP_CEREMONY = "mpc"  #: a multi-party ceremony (phase 1 + phase 2 contributions)
 SETUP_IMPORTED = "imported"
 
 R_BITS = 255  #: bit length of the scalar field modulus r
@@ -77,7 +80,8 @@ def _hex_point(obj: Any, size: int, field_name: str) -> bytes:
 
 def _header(fmt: str) -> dict[str, Any]:
     """Return the fields that every JSON form and binary header starts with."""
-    return {"format": fmt, "version": FORMAT_VERSION, "protocol": PROTOCOL, "curve": CURVE}
+    version = PK_FORMAT_VERSION if fmt == "zkclaims-groth16-pk" else FORMAT_VERSION
+    return {"format": fmt, "version": version, "protocol": PROTOCOL, "curve": CURVE}
 
 
 class _Artifact:
@@ -527,9 +531,11 @@ class ProvingKey(_Artifact):
 
     Queries, indexed by variable (0 = the constant one, then publics, then privates):
     ``a_g1[i] = A_i(tau)``, ``b_g1[i]``/``b_g2[i] = B_i(tau)``; ``l_g1[j]`` for the private
-    variable ``n_public + 1 + j`` is ``(beta A + alpha B + C)(tau) / delta``; ``h_g1[k] =
-    tau^k Z(tau) / delta`` for ``k < domain_size - 1``. Points absent from a polynomial are the
-    identity and the prover skips them.
+    variable ``n_public + 1 + j`` is ``(beta A + alpha B + C)(tau) / delta``; ``h_g1[j] =
+    L^(2n)_(2j+1)(tau) / delta`` for ``j < n = domain_size``: the odd Lagrange points of the
+    doubled domain, snarkjs's H query (the prover weights them by ``A B - C`` at
+    ``omega_2n^(2j+1)``), so that a key is the same object here and in a ``.zkey``. Points
+    absent from a polynomial are the identity and the prover skips them.
     """
 
     vk: VerifyingKey
@@ -548,7 +554,7 @@ class ProvingKey(_Artifact):
         n_pub = self.vk.n_public
         expect = {
             "a_g1": self.n_vars, "b_g1": self.n_vars, "b_g2": self.n_vars,
-            "h_g1": self.domain_size - 1, "l_g1": self.n_vars - 1 - n_pub,
+            "h_g1": self.domain_size, "l_g1": self.n_vars - 1 - n_pub,
         }
         for name, n in expect.items():
             got = len(getattr(self, name))
@@ -606,7 +612,7 @@ class ProvingKey(_Artifact):
         size = _int_field(meta, "domain_size", "pk")
         if n_vars < n_public + 1 or size < 1:
             raise MalformedInputError(f"pk: inconsistent sizes n_vars={n_vars} size={size}")
-        n_g1 = 1 + (n_public + 1) + 2 + 2 * n_vars + (size - 1) + (n_vars - 1 - n_public)
+        n_g1 = 1 + (n_public + 1) + 2 + 2 * n_vars + size + (n_vars - 1 - n_public)
         n_g2 = 3 + n_vars
         expected = G1_COMPRESSED_SIZE * n_g1 + G2_COMPRESSED_SIZE * n_g2
         if len(body) != expected:
@@ -621,7 +627,7 @@ class ProvingKey(_Artifact):
         pk = cls(
             vk, n_vars, size, rd.g1("pk.beta_g1"), rd.g1("pk.delta_g1"),
             rd.g1s(n_vars, "pk.a_g1"), rd.g1s(n_vars, "pk.b_g1"), rd.g2s(n_vars, "pk.b_g2"),
-            rd.g1s(size - 1, "pk.h_g1"), rd.g1s(n_vars - 1 - n_public, "pk.l_g1"),
+            rd.g1s(size, "pk.h_g1"), rd.g1s(n_vars - 1 - n_public, "pk.l_g1"),
         )
         rd.done()
         return pk

@@ -137,7 +137,7 @@ def prove_with_randomness(
             f"({pk.n_vars}, {pk.n_public}, {pk.domain_size})"
         )
     w, evals = qap.check_and_evaluate(witness)
-    h = qap.h_coefficients(w, evals)
+    h = qap.quotient_evaluations(w, evals)
     kp = prover_points(pk, be)
     g1_add, g1_msm = be.g1_add, be.g1_msm
     # A = alpha + sum w_i A_i(tau) + r delta
@@ -148,7 +148,8 @@ def prove_with_randomness(
     b2 = be.g2_add(b2, be.g2_mul(kp.delta_g2, s))
     b1 = sparse_msm(g1_add, g1_msm, kp.beta_g1, kp.b_g1, w)
     b1 = g1_add(b1, be.g1_mul(kp.delta_g1, s))
-    # C = sum_priv w_i L_i + H(tau) Z(tau) / delta + s A + r B1 - r s delta
+    # C = sum_priv w_i L_i + H(tau) Z(tau) / delta + s A + r B1 - r s delta, the H term as
+    # sum_j (A B - C)(odd point j) L^(2n)_(2j+1)(tau) / delta (snarkjs's H query)
     c = sparse_msm(g1_add, g1_msm, be.g1_identity(), kp.l_g1, w, offset=pk.n_public + 1)
     c = sparse_msm(g1_add, g1_msm, c, kp.h_g1, h)
     c = g1_add(c, g1_msm([a, b1, kp.delta_g1], [s % R, r % R, (-r * s) % R]))

@@ -7,9 +7,14 @@ Groth16 soundness proof needs (otherwise a public input could be shifted without
 proof). The domain is the smallest power of two holding ``m + n_public + 1`` rows.
 
 Polynomials are in Lagrange form over the domain: ``A_j(X) = sum_i A[i][j] L_i(X)``.
-``H = (A B - C) / Z`` is computed on a coset (``A, B, C`` interpolated by inverse NTT,
-evaluated by coset NTT, divided pointwise by the constant ``Z(g omega^i) = g^n - 1``, back by
-inverse coset NTT).
+
+The H query follows snarkjs (so a key is the same object in both tools): the prover evaluates
+``A B - C`` at the odd points ``omega_2n^(2j+1)`` of the doubled domain
+(:meth:`QAP.quotient_evaluations`; ``A, B, C`` interpolated by inverse NTT, then evaluated on
+that coset), and the proving key holds ``L^(2n)_(2j+1)(tau) / delta``: since ``A B - C``
+has degree < 2n and vanishes on the even points, ``sum_j (A B - C)(omega_2n^(2j+1))
+L^(2n)_(2j+1)(tau) = (A B - C)(tau) = H(tau) Z(tau)``. :meth:`QAP.h_coefficients` still gives
+``H = (A B - C) / Z`` itself (computed on the coset shifted by the field's generator).
 """
 
 from __future__ import annotations
@@ -131,6 +136,23 @@ class QAP:
             if row:
                 out[i] = sum(k * w[v] for v, k in row) % R
         return out
+
+    def quotient_evaluations(
+        self,
+        witness: Sequence[int],
+        evals: tuple[list[int], list[int], list[int]] | None = None,
+    ) -> list[int]:
+        """Return ``(A B - C)(omega_2n^(2j+1))`` for ``j < n``: the scalars of the H query.
+
+        The witness is assumed checked (:meth:`check_witness`); ``evals`` are the evaluations
+        returned by :meth:`check_and_evaluate` (computed here when not given).
+        """
+        d = self.domain
+        if evals is None:
+            evals = tuple(self._evals(rows, witness) for rows in (self.rows_a, self.rows_b,
+                                                                  self.rows_c))
+        odd = [np.array(d.odd_coset_ntt(d.intt(values)), dtype=object) for values in evals]
+        return ((odd[0] * odd[1] - odd[2]) % R).tolist()
 
     def h_coefficients(
         self,

@@ -11,6 +11,8 @@ be fresh, so whoever uses it can forge proofs or leak witnesses:
 * :func:`prove_with_randomness` — the prover with caller-fixed ``r, s`` (reproducible bytes for
   cross-backend tests; reusing ``r, s`` across two witnesses leaks them).
 * :func:`synthetic_r1cs` — R1CS of any size with a satisfying witness, for benchmarks.
+* :func:`allow_one_party_setup` — a context in which verifiers accept keys from a one-party
+  setup (whoever ran it can forge proofs): tests and development only.
 """
 
 from zkclaims.hazmat.groth16 import (
@@ -21,9 +23,11 @@ from zkclaims.hazmat.groth16 import (
     simulate_proof,
     synthetic_r1cs,
 )
+from zkclaims.hazmat.setup import allow_one_party_setup
 
 __all__ = [
     "Trapdoor",
+    "allow_one_party_setup",
     "dev_setup",
     "dev_trapdoor",
     "prove_with_randomness",
