@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import threading
 
 from zkclaims.domain.patient import Beneficiary
@@ -17,7 +16,26 @@ from zkclaims.registry import ClaimFacts, LedgerHistory, Verdict
 
 INSURER = "AMC-75000123"
 OPTICIAN = "FINESS-750012345"
-DECISION = json.dumps({"insurer_total_cents": 12345})
+
+
+def _decision() -> str:
+    """A real reimbursement decision (the README's example), as the ledger stores it."""
+    from zkclaims.domain import Equipment, Frame, Guarantee, Lens, LensClass, reimburse
+
+    equipment = Equipment(
+        right=Lens(usage="far", price_cents=15_000, classe="B"),
+        left=Lens(usage="far", price_cents=32_000, classe="B"),
+        frame=Frame(price_cents=18_000, classe="B"),
+        delivered_on=dt.date(2025, 4, 2),
+    )
+    return reimburse(
+        equipment, amo_paid={"right": 5, "left": 5, "frame": 3},
+        guarantees={"b": Guarantee(equipment_cents=45_000, frame_cents=10_000)},
+        lens_classes=(LensClass.SIMPLE, LensClass.COMPLEX),
+    ).model_dump_json()
+
+
+DECISION = _decision()
 
 
 def ins(n: int) -> str:
@@ -31,12 +49,14 @@ def member(n: int, birth: dt.date = dt.date(1968, 6, 1)) -> Beneficiary:
 
 
 def facts(claim_id="C-1", *, member_id="M0001", commitment="111", delivered=dt.date(2025, 4, 2),
-          bundle=None, insurer=INSURER) -> ClaimFacts:
-    digest = hashlib.sha256((bundle or f"{claim_id}/{commitment}/{delivered}").encode()).hexdigest()
+          bundle=None, proof="p", insurer=INSURER) -> ClaimFacts:
+    """Facts of a claim; ``bundle`` names its content but the proof, ``proof`` its proof."""
+    claim = bundle or f"{claim_id}/{member_id}/{commitment}/{delivered}"
     return ClaimFacts(
         insurer=insurer, claim_id=claim_id, optician=OPTICIAN, member_id=member_id,
         delivered_on=delivered, commitment=commitment, circuit_id="ab" * 32,
-        bundle_sha256=digest, setup_digest="cd" * 32,
+        bundle_sha256=hashlib.sha256(f"{claim}|{proof}".encode()).hexdigest(),
+        claim_sha256=hashlib.sha256(claim.encode()).hexdigest(), setup_digest="cd" * 32,
     )
 
 
@@ -67,10 +87,11 @@ class RecordingJudge:
         return [self.verdict(ben, hist) for _i, ben, hist in items]
 
 
-def ingest_same_claim(url: str, n: int, start_at: float) -> list[tuple[str, bool, bool]]:
-    """Worker of the multi-process test: ``n`` threads submit claim C-race at ``start_at``."""
-    import time
+def ingest_same_claim(url: str, n: int, start, results) -> None:
+    """Worker of the multi-process test: ``n`` threads submit claim C-race once ``start`` opens.
 
+    ``start`` is a barrier shared by the processes; the answers go to the ``results`` queue.
+    """
     from zkclaims.registry import open_registry
 
     reg = open_registry(url)
@@ -83,10 +104,10 @@ def ingest_same_claim(url: str, n: int, start_at: float) -> list[tuple[str, bool
             out.append((o.status, o.recorded, o.replayed))
 
     threads = [threading.Thread(target=one) for _ in range(n)]
-    time.sleep(max(0.0, start_at - time.time()))
+    start.wait()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     reg.close()
-    return out
+    results.put(out)

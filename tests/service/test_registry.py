@@ -92,7 +92,7 @@ def test_import_inserts_updates_and_keeps(reg):
     assert reg.beneficiary(INSURER, "M0001").birth_date == dt.date(1970, 1, 1)
 
 
-# -- ingestion ---------------------------------------------------------------------------------------
+# -- ingestion -------------------------------------------------------------------------------------
 
 def test_accept_then_replay_then_conflict(reg):
     judge = RecordingJudge()
@@ -106,6 +106,11 @@ def test_accept_then_replay_then_conflict(reg):
     assert (again.decision, again.audit_seq, again.decided_at) == (
         first.decision, first.audit_seq, first.decided_at)
     assert len(judge.calls) == 1  # a replay is not judged again
+
+    # a malleated proof of the same claim is the same claim: the recorded answer
+    malleated = reg.ingest(facts("C-1", proof="-A,-B"), judge, rules_version=RULES)
+    assert (malleated.status, malleated.replayed, malleated.audit_seq) == ("accepted", True, 1)
+    assert malleated.bundle_sha256 == first.bundle_sha256  # the recorded bundle's digest
 
     other = reg.ingest(facts("C-1", bundle="another bundle"), judge, rules_version=RULES)
     assert (other.status, other.reason, other.recorded) == ("rejected", "claim_id_conflict", False)
@@ -222,7 +227,7 @@ def test_recorded_claim_row(reg):
     assert reg.claim(INSURER, "nope") is None
 
 
-# -- audit trail -------------------------------------------------------------------------------------
+# -- audit trail -----------------------------------------------------------------------------------
 
 def _fill(reg, n=5):
     judge = RecordingJudge()
@@ -273,7 +278,7 @@ def test_audit_names_the_first_broken_row(reg, tamper, broken, problem):
         conn.execute(text(tamper))
     report = reg.audit()
     assert not report.ok and report.broken_seq == broken and problem in report.problem
-    assert ("row %s" % broken if broken else "head") in report.line()
+    assert (f"row {broken}" if broken else "head") in report.line()
 
 
 def test_a_rehashed_row_still_breaks_the_link(reg):

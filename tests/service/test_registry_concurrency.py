@@ -76,10 +76,18 @@ def test_100_threads_same_claim_one_acceptance(reg):
 
 def test_processes_same_claim_one_acceptance(reg, registry_url):
     ctx = multiprocessing.get_context("spawn")
-    start_at = time.time() + 3.0
-    with ctx.Pool(4) as pool:
-        parts = pool.starmap(ingest_same_claim, [(registry_url, 25, start_at)] * 4)
-    out = [o for part in parts for o in part]
+    start, results = ctx.Barrier(2, timeout=120), ctx.Queue()
+    procs = [ctx.Process(target=ingest_same_claim, args=(registry_url, 50, start, results))
+             for _ in range(2)]
+    for p in procs:
+        p.start()
+    try:
+        out = [o for _ in procs for o in results.get(timeout=180)]
+    finally:
+        for p in procs:
+            p.join(timeout=30)
+            if p.is_alive():
+                p.kill()
     assert len(out) == 100
     assert Counter(out) == {("accepted", False, True): 99, ("accepted", True, False): 1}
     assert count(reg, claims) == count(reg, payments) == count(reg, audit) == 1

@@ -12,7 +12,9 @@ subcommands; :data:`GROUPS` lists them in the order of ``zkclaims --help``:
 * :mod:`.claim` — ``prove``, ``verify``, ``export-snarkjs``, ``inspect``;
 * :mod:`.circuits` — ``circuits build``;
 * :mod:`.demo` — ``demo``;
-* :mod:`.tariffs` — ``tariffs import``, ``tariffs show`` (the LPP tables).
+* :mod:`.tariffs` — ``tariffs import``, ``tariffs show`` (the LPP tables);
+* :mod:`.registry` — ``registry init|migrate|beneficiaries import|ingest|audit`` (the ledger);
+* :mod:`.serve` — ``serve`` (the HTTP service), ``apikey``.
 
 Helpers shared by the groups (exit codes, JSON files, option parsers) are in :mod:`._common`.
 """
@@ -25,14 +27,14 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
-from zkclaims.cli import circuits, claim, demo, prescriber, rules, tariffs
+from zkclaims.cli import circuits, claim, demo, prescriber, registry, rules, serve, tariffs
 from zkclaims.cli._common import EXIT_INVALID, EXIT_MALFORMED, EXIT_OK, pydantic_line
 from zkclaims.errors import ZkClaimsError, echo_value
 
 __all__ = ["EXIT_OK", "EXIT_INVALID", "EXIT_MALFORMED", "GROUPS", "build_parser", "main"]
 
 #: The command groups, in the order of ``zkclaims --help``. Append new ones here.
-GROUPS: list[ModuleType] = [rules, prescriber, claim, circuits, demo, tariffs]
+GROUPS: list[ModuleType] = [rules, prescriber, claim, circuits, demo, tariffs, registry, serve]
 
 
 def _version() -> str:

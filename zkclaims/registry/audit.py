@@ -112,7 +112,7 @@ class AuditReport:
 def check_rows(
     rows: Iterable[Mapping[str, Any]], head: tuple[int, str] | None
 ) -> AuditReport:
-    """Check rows given in ``seq`` order against each other and the head (see :func:`check_chain`)."""
+    """Check rows in ``seq`` order against each other and the head (:func:`check_chain`)."""
     expected_seq, prev = 1, GENESIS_HASH
     count = 0
     for row in rows:

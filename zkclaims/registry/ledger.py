@@ -57,7 +57,7 @@ def history_of(paid: tuple[Paid, ...]) -> LedgerHistory:
 
 
 def _within_period(a: _dt.date, b: _dt.date, birth_date: _dt.date) -> bool:
-    """True when the later of two deliveries falls inside the renewal period of the earlier."""
+    """Tell whether the later of two deliveries falls inside the renewal period of the earlier."""
     lo, hi = min(a, b), max(a, b)
     return hi < next_renewal_date(lo, hi, birth_date)
 

@@ -53,14 +53,14 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 @lru_cache(maxsize=1)
 def head_revision() -> str:
-    """The newest revision shipped in this package."""
+    """Return the newest revision shipped in this package."""
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None
     return head
 
 
 def current_revision(engine: Engine) -> str | None:
-    """The revision the database is at (None: no ledger schema yet)."""
+    """Return the revision the database is at (None: no ledger schema yet)."""
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
@@ -127,4 +127,5 @@ def schema_differences(engine: Engine) -> list[Any]:
 
 def _ignored(diff: Any) -> bool:
     # alembic_version is Alembic's own table, not a model
-    return isinstance(diff, tuple) and diff[0] == "remove_table" and diff[1].name == "alembic_version"
+    return (isinstance(diff, tuple) and diff[0] == "remove_table"
+            and diff[1].name == "alembic_version")

@@ -44,7 +44,7 @@ _PR_SET_PDEATHSIG = 1
 
 
 def find_bindir() -> Path | None:
-    """The folder of ``initdb`` and ``postgres``, or None when PostgreSQL is not installed."""
+    """Return the folder of ``initdb`` and ``postgres`` (None: PostgreSQL is not installed)."""
     initdb = shutil.which("initdb")
     if initdb and shutil.which("postgres"):
         return Path(os.path.realpath(initdb)).parent
@@ -57,7 +57,7 @@ def find_bindir() -> Path | None:
 
 
 def _run_as() -> pwd.struct_passwd | None:
-    """The unprivileged user to run the cluster as (None: this process's user)."""
+    """Return the unprivileged user to run the cluster as (None: this process's user)."""
     if os.geteuid() != 0:
         return None
     for name in ("postgres", "nobody"):
@@ -110,7 +110,7 @@ class ThrowawayPostgres:
         return {"user": user.pw_uid, "group": user.pw_gid, "extra_groups": []}
 
     def start(self) -> ThrowawayPostgres:
-        """initdb + start; returns self once the server accepts connections."""
+        """Run initdb and start the server; return self once the server accepts connections."""
         reason = unavailable_reason()
         if reason:
             raise RuntimeError(f"throwaway PostgreSQL: {reason}")
@@ -187,19 +187,19 @@ class ThrowawayPostgres:
         return self.proc is not None and self.proc.poll() is None
 
     def server_log(self) -> str:
-        """The server's log so far."""
+        """Return the server's log so far."""
         if self.root is None or not (self.root / "server.log").exists():
             return ""
         return (self.root / "server.log").read_text(errors="replace")
 
     # -- databases ---------------------------------------------------------------------------
     def conninfo(self, dbname: str) -> str:
-        """A libpq connection string to ``dbname`` over the socket."""
+        """Return a libpq connection string to ``dbname`` over the socket."""
         assert self.root is not None, "not started"
         return f"host={self.root} port=5432 user={_ROLE} dbname={dbname}"
 
     def url(self, dbname: str) -> str:
-        """The ``postgresql://`` URL of ``dbname`` over the socket (for the registry)."""
+        """Return the ``postgresql://`` URL of ``dbname`` over the socket (for the registry)."""
         assert self.root is not None, "not started"
         return f"postgresql://{_ROLE}@/{dbname}?host={self.root}"
 

@@ -39,8 +39,10 @@ class ClaimFacts:
 
     ``commitment`` is the prescription commitment the equipment proof is about (the
     statement): duplicates are found by it, never by proof bytes. ``bundle_sha256`` is the
-    SHA-256 of the bundle's canonical JSON: the same bundle again is a replay, another bundle
-    under the same (insurer, claim id) a conflict. ``setup_digest`` (the ceremony transcript's
+    SHA-256 of the bundle's canonical JSON (recorded); ``claim_sha256`` the same without the
+    proof bytes: a bundle with the same ``claim_sha256`` is the same claim again (a replay,
+    even with a malleated proof), another one under the same (insurer, claim id) a conflict.
+    ``setup_digest`` (the ceremony transcript's
     or the verifying key's digest of the claim's circuit; None for an unknown circuit) goes
     into the audit trail.
     """
@@ -53,6 +55,7 @@ class ClaimFacts:
     commitment: str
     circuit_id: str
     bundle_sha256: str
+    claim_sha256: str
     setup_digest: str | None = None
 
 
@@ -84,12 +87,12 @@ class Verdict:
 
     @classmethod
     def accept(cls, decision_json: str) -> Verdict:
-        """An acceptance with its decision (JSON text)."""
+        """Return an acceptance with its decision (JSON text)."""
         return cls(True, None, None, decision_json)
 
     @classmethod
     def reject(cls, reason: str, message: str) -> Verdict:
-        """A rejection with its reason code and message."""
+        """Return a rejection with its reason code and message."""
         return cls(False, reason, message, None)
 
 

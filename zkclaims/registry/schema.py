@@ -4,8 +4,9 @@ Five tables (``docs/service.md``, "The ledger model"):
 
 * ``beneficiaries`` — the insurer's own member records, imported by the insurer: member id ->
   INS, birth date, AMO regime. Never taken from a claim.
-* ``claims`` — one row per decided claim, keyed by (insurer, claim id): the bundle's SHA-256,
-  the facts the ledger acts on (optician, member id, delivery day, the commitment of the
+* ``claims`` — one row per decided claim, keyed by (insurer, claim id): the bundle's SHA-256
+  (and the same without the proof bytes, which says whether a later bundle is this claim), the
+  facts the ledger acts on (optician, member id, delivery day, the commitment of the
   proven statement), the outcome and, for an accepted claim, the decision as JSON. A replay of
   the same bundle returns this row; another bundle under the same key is a conflict.
 * ``payments`` — the paid equipment: one row per accepted claim (the commitment, the member
@@ -82,6 +83,7 @@ claims = Table(
     Column("insurer", String(ID_LENGTH), nullable=False),
     Column("claim_id", String(ID_LENGTH), nullable=False),
     Column("bundle_sha256", String(64), nullable=False),
+    Column("claim_sha256", String(64), nullable=False),
     Column("optician", String(ID_LENGTH), nullable=False),
     Column("member_id", String(MEMBER_LENGTH), nullable=False),
     Column("delivered_on", Date, nullable=False),

@@ -4,8 +4,9 @@ Ingestion is *verify, then record, atomically*. For one claim:
 
 1. read, in one short read transaction, the claim's key (insurer, claim id), the insurer's
    record of the beneficiary and the beneficiary's paid equipment (the history);
-2. if the key is taken: the same bundle gets the recorded answer back (``replayed``), another
-   bundle is a ``claim_id_conflict`` (recorded in the audit trail only);
+2. if the key is taken: the same claim (the same bundle, up to the malleable proof bytes) gets
+   the recorded answer back (``replayed``), another bundle is a ``claim_id_conflict``
+   (recorded in the audit trail only);
 3. otherwise the judge (the verifier) decides from the record and the history — outside any
    lock, so verifications run in parallel;
 4. one write transaction takes the beneficiary's lock and the claim key's lock (PostgreSQL:
@@ -55,7 +56,7 @@ _CHUNK = 500
 
 
 def package_version() -> str:
-    """The installed zkclaims version (recorded in every audit row)."""
+    """Return the installed zkclaims version (recorded in every audit row)."""
     from importlib.metadata import PackageNotFoundError, version
 
     try:
@@ -65,11 +66,11 @@ def package_version() -> str:
 
 
 def utc_now() -> str:
-    """The current time, UTC, ISO 8601 with microseconds (``2025-04-02T10:11:12.000001Z``)."""
+    """Return the current time: UTC, ISO 8601, microseconds (``2025-04-02T10:11:12.000001Z``)."""
     return _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-class _Moved(Exception):
+class _MovedError(Exception):
     """The state a verdict was based on changed before it could be recorded."""
 
 
@@ -171,18 +172,18 @@ class Registry:
         return ImportReport(inserted, updated, unchanged)
 
     def beneficiary(self, insurer: str, member_id: str) -> Beneficiary | None:
-        """The insurer's record of ``member_id``, or None."""
+        """Return the insurer's record of ``member_id``, or None."""
         with self.engine.connect() as conn:
             return _beneficiary(conn, insurer, member_id)
 
     def history(self, insurer: str, member_id: str) -> LedgerHistory:
-        """The member's paid equipment as handed to the verifier (empty when none)."""
+        """Return the member's paid equipment as handed to the verifier (empty when none)."""
         with self.engine.connect() as conn:
             return MemberState(None, _paid(conn, insurer, member_id)).history
 
-    # -- claims -------------------------------------------------------------------------------------
+    # -- claims ------------------------------------------------------------------------------------
     def claim(self, insurer: str, claim_id: str) -> Outcome | None:
-        """The recorded decision on (insurer, claim id), or None."""
+        """Return the recorded decision on (insurer, claim id), or None."""
         with self.engine.connect() as conn:
             row = conn.execute(select(claims).where(
                 claims.c.insurer == insurer, claims.c.claim_id == claim_id
@@ -257,9 +258,9 @@ class Registry:
             )
         return [r for r in results if r is not None]
 
-    # -- the write side -----------------------------------------------------------------------------
+    # -- the write side ----------------------------------------------------------------------------
     def _answer_existing(self, facts: ClaimFacts, row: Any, rules_version: str) -> Outcome:
-        if row["bundle_sha256"] == facts.bundle_sha256:
+        if row["claim_sha256"] == facts.claim_sha256:
             return _outcome(row, replayed=True)
         message = (
             f"claim.claim_id: {facts.claim_id!r} was already used by another bundle (decided"
@@ -281,7 +282,7 @@ class Registry:
                 self._lock_keys(conn, facts)
                 now = _snapshot(conn, facts)
                 if now.claim is not None or now.member != snap.member:
-                    raise _Moved
+                    raise _MovedError
                 verdict = apply_ledger_rules(facts, verdict, now.member)
                 status = "accepted" if verdict.accepted else "rejected"
                 at = utc_now()
@@ -289,7 +290,8 @@ class Registry:
                     facts, at, status, verdict.reason, rules_version))
                 conn.execute(claims.insert().values(
                     insurer=facts.insurer, claim_id=facts.claim_id,
-                    bundle_sha256=facts.bundle_sha256, optician=facts.optician,
+                    bundle_sha256=facts.bundle_sha256, claim_sha256=facts.claim_sha256,
+                    optician=facts.optician,
                     member_id=facts.member_id, delivered_on=facts.delivered_on,
                     commitment=facts.commitment, circuit_id=facts.circuit_id, status=status,
                     reason=verdict.reason, message=verdict.message, decision=verdict.decision,
@@ -301,7 +303,7 @@ class Registry:
                         member_id=facts.member_id, commitment=facts.commitment,
                         delivered_on=facts.delivered_on,
                     ))
-        except _Moved:
+        except _MovedError:
             return None
         except DBAPIError as exc:
             if self._is_retryable(exc):
@@ -334,7 +336,7 @@ class Registry:
             "circuit_id": facts.circuit_id, "setup_digest": facts.setup_digest,
         }
 
-    # -- audit ----------------------------------------------------------------------------------------
+    # -- audit -------------------------------------------------------------------------------------
     def audit(self) -> _audit.AuditReport:
         """Check the whole audit chain (:func:`zkclaims.registry.audit.check_chain`)."""
         with self.engine.connect() as conn:
@@ -345,7 +347,7 @@ def _never_judged(_ben: Beneficiary | None, _hist: LedgerHistory) -> Verdict:
     raise AssertionError("a claim key repeated in a batch is answered from the ledger")
 
 
-# -- reads ---------------------------------------------------------------------------------------------
+# -- reads -----------------------------------------------------------------------------------------
 
 def _beneficiary(conn: Connection, insurer: str, member_id: str) -> Beneficiary | None:
     row = conn.execute(select(beneficiaries).where(

@@ -33,6 +33,7 @@ _PG_TRIGGERS = [
 
 
 def upgrade() -> None:
+    """Create the ledger's tables, the audit head row and the append-only triggers."""
     op.create_table(
         "beneficiaries",
         sa.Column("insurer", sa.String(128), nullable=False),
@@ -51,6 +52,7 @@ def upgrade() -> None:
         sa.Column("insurer", sa.String(128), nullable=False),
         sa.Column("claim_id", sa.String(128), nullable=False),
         sa.Column("bundle_sha256", sa.String(64), nullable=False),
+        sa.Column("claim_sha256", sa.String(64), nullable=False),
         sa.Column("optician", sa.String(128), nullable=False),
         sa.Column("member_id", sa.String(64), nullable=False),
         sa.Column("delivered_on", sa.Date, nullable=False),
@@ -123,6 +125,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    """Drop everything :func:`upgrade` created."""
     dialect = op.get_bind().dialect.name
     if dialect == "postgresql":
         op.execute("DROP TRIGGER audit_no_truncate ON audit")

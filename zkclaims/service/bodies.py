@@ -1,0 +1,155 @@
+"""Request bodies: read within a size limit before any parsing, then parse naming the field.
+
+:func:`read_body` refuses a declared ``Content-Length`` above the limit before reading a byte,
+and counts the bytes of a streamed (chunked) body as they come, stopping at the limit: an
+oversized body is never held whole in memory nor parsed. :func:`parse_bundle` and
+:func:`parse_batch` turn the bytes into claim bundles with pydantic's JSON parser (nesting
+depth capped), and every failure names the field (``claim.delivered_on``,
+``bundles[3].proof``, ...).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import pydantic
+import pydantic_core
+from pydantic import BaseModel, ConfigDict
+from starlette.requests import Request
+
+from zkclaims.domain.base import error_line
+from zkclaims.domain.claim import ClaimBundle
+from zkclaims.errors import InvalidInputError
+
+__all__ = ["BodyError", "read_body", "parse_bundle", "parse_batch", "ParsedBatch"]
+
+
+@dataclass
+class BodyError(Exception):
+    """A body the service refuses: HTTP ``status``, Problem ``code``, ``field``, ``message``."""
+
+    status: int
+    code: str
+    field: str | None
+    message: str
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """Read the body, refusing more than ``limit`` bytes (413) before parsing anything."""
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        if not declared.isdigit():
+            raise BodyError(400, "malformed", "Content-Length",
+                            f"Content-Length: not a number of bytes (got {declared[:40]!r})")
+        if int(declared) > limit:
+            raise BodyError(413, "body_too_large", "body",
+                            f"body: {int(declared)} bytes declared, the limit is {limit}")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyError(413, "body_too_large", "body",
+                            f"body: more than {limit} bytes (the limit), stopped reading")
+        chunks.append(chunk)
+    body = b"".join(chunks)
+    if not body:
+        raise BodyError(422, "malformed", "body", "body: empty; expected a JSON document")
+    return body
+
+
+def _retired(exc: pydantic.ValidationError) -> BodyError | None:
+    """Return the error of a retired bundle format (``retired_circuit``; never reinterpreted)."""
+    retired = _retired_formats()
+    for err in exc.errors():
+        if tuple(err["loc"])[-1:] == ("format",) and err.get("input") in retired:
+            fmt = err["input"]
+            return BodyError(422, "retired_circuit", "format",
+                             f"format: {fmt} is retired: {retired[fmt]}")
+    return None
+
+
+def _retired_formats() -> dict[str, str]:
+    try:
+        from zkclaims.domain.bundle import RETIRED_BUNDLE_FORMATS  # statement v2
+    except ImportError:
+        return {}
+    return dict(RETIRED_BUNDLE_FORMATS)
+
+
+def _problem(exc: pydantic.ValidationError, root: str = "") -> BodyError:
+    retired = _retired(exc)
+    if retired is not None:
+        return retired
+    field, _value, line = error_line(exc, root)
+    field = field or "body"
+    if not line.startswith(field):
+        line = f"{field}: {line}"
+    return BodyError(422, "malformed", field, line)
+
+
+def parse_bundle(body: bytes) -> ClaimBundle:
+    """Parse one claim bundle (JSON); raises :class:`BodyError` (422) naming the field."""
+    try:
+        return ClaimBundle.model_validate_json(body)
+    except InvalidInputError as exc:
+        cause = exc.__cause__
+        if isinstance(cause, pydantic.ValidationError):
+            raise _problem(cause) from None
+        raise BodyError(422, "malformed", exc.field or "body", str(exc)) from None
+
+
+class _Batch(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    bundles: list[ClaimBundle]
+
+
+@dataclass
+class ParsedBatch:
+    """A batch: each bundle parsed, or the problem that made it unreadable."""
+
+    bundles: list[ClaimBundle | None]
+    problems: dict[int, BodyError]
+
+
+def parse_batch(body: bytes, max_items: int) -> ParsedBatch:
+    """Parse ``{"bundles": [...]}``; a bad bundle is reported alone, a bad envelope is a 422.
+
+    More than ``max_items`` bundles is a 413 naming ``bundles`` and the limit.
+    """
+    try:
+        doc = pydantic_core.from_json(body)
+    except ValueError as exc:
+        raise BodyError(422, "malformed", "body", f"body: not JSON ({exc})") from None
+    if not isinstance(doc, dict) or set(doc) != {"bundles"} or not isinstance(
+            doc["bundles"], list):
+        raise BodyError(422, "malformed", "bundles",
+                        'body: expected {"bundles": [bundle, ...]} and nothing else')
+    items = doc["bundles"]
+    if not items:
+        raise BodyError(422, "malformed", "bundles", "bundles: empty; give at least one bundle")
+    if len(items) > max_items:
+        raise BodyError(413, "too_many_bundles", "bundles",
+                        f"bundles: {len(items)} bundles, the limit is {max_items} per request")
+    try:
+        return ParsedBatch(list(_Batch.model_validate_json(body).bundles), {})
+    except pydantic.ValidationError:
+        pass  # some bundle is bad: read them one by one to name each problem
+    bundles: list[ClaimBundle | None] = []
+    problems: dict[int, BodyError] = {}
+    for i, item in enumerate(items):
+        try:
+            bundles.append(ClaimBundle.model_validate_json(_dump(item)))
+        except InvalidInputError as exc:
+            cause = exc.__cause__
+            problems[i] = (_problem(cause, f"bundles[{i}]")
+                           if isinstance(cause, pydantic.ValidationError)
+                           else BodyError(422, "malformed", f"bundles[{i}]", str(exc)))
+            bundles.append(None)
+    return ParsedBatch(bundles, problems)
+
+
+def _dump(item: Any) -> str:
+    return json.dumps(item, ensure_ascii=False, separators=(",", ":"))
