@@ -38,3 +38,11 @@ def registry_url(engine_name, request, tmp_path):
     if engine_name == "sqlite":
         return f"sqlite:///{tmp_path / 'ledger.db'}"
     return request.getfixturevalue("pg").create_database()
+
+
+@pytest.fixture(scope="session")
+def sample():
+    """Real bundles, proved once per session: 24 claims of 24 members (see service_fixtures)."""
+    from benchmarks.service_fixtures import make_claims
+
+    return make_claims(24, workers=2, claim_prefix="T")

@@ -25,11 +25,17 @@ def auth(name: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {KEYS[name]}"}
 
 
-def write_config(folder: Path, database_url: str, *, trusted: TrustedPrescribers | None = None,
+def write_config(folder: Path, database_url: str, *, trusted: str | None = None,
                  extra: str = "") -> Path:
-    """A service configuration file (and its trusted-prescribers file) in ``folder``."""
+    """A service configuration file (and its trusted-prescribers file) in ``folder``.
+
+    ``trusted`` is the trusted prescribers' JSON (none trusted by default).
+    """
     folder.mkdir(parents=True, exist_ok=True)
-    (trusted or TrustedPrescribers()).save(folder / "prescribers.json")
+    if trusted is None:
+        TrustedPrescribers().save(folder / "prescribers.json")
+    else:
+        (folder / "prescribers.json").write_text(trusted, encoding="utf-8")
     keys = [
         ("optician", [OPTICIAN], ["claims"]),
         ("operator", [OPTICIAN, OTHER_OPTICIAN], ["claims", "history"]),

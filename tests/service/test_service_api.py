@@ -7,14 +7,17 @@ document lists for an operation was returned by some request of this module.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import sqlite3
 import warnings
 from pathlib import Path
 
 import pytest
-from ledger_helpers import INSURER, OPTICIAN, RecordingJudge, facts, member
+from ledger_helpers import INSURER, RecordingJudge, facts, member
 from service_helpers import KEYS, OTHER_OPTICIAN, SEEN, auth, record, write_config
 
+from benchmarks.service_fixtures import prove_bundle
 from zkclaims.domain.claim import BUNDLE_FORMAT
 from zkclaims.registry import open_registry
 from zkclaims.service import create_app, load_config
@@ -25,7 +28,6 @@ with warnings.catch_warnings():  # starlette now prefers httpx2 for its test cli
     from fastapi.testclient import TestClient
 
 ROOT = Path(__file__).resolve().parents[2]
-SEEN_HERE: set[tuple[str, str, int]] = set()
 
 
 class Client(TestClient):
@@ -36,14 +38,14 @@ class Client(TestClient):
 
 
 @pytest.fixture(scope="module")
-def service(tmp_path_factory):
+def service(tmp_path_factory, sample):
     folder = tmp_path_factory.mktemp("svc")
     url = f"sqlite:///{folder / 'ledger.db'}"
-    config = load_config(write_config(folder, url), env={})
+    config = load_config(write_config(folder, url, trusted=sample.trusted_json), env={})
     app = create_app(config)
     with Client(app) as client:
         reg = open_registry(url)
-        reg.import_beneficiaries(INSURER, [member(1), member(2)])
+        reg.import_beneficiaries(INSURER, [member(1), member(2), *sample.members])
         yield client, reg
         reg.close()
 
@@ -199,5 +201,141 @@ def test_openapi_is_published_and_committed(service):
     assert served == json.loads(committed)
 
 
-def test_other_optician_cannot_submit_for_ours(service):
-    _ = OTHER_OPTICIAN, OPTICIAN, SEEN  # (the 403 on a real bundle is in test_service_e2e)
+# -- real bundles ---------------------------------------------------------------------------------
+
+def malleated(bundle_json: str) -> str:
+    """The same bundle with the proof (-A, -B, C): another valid proof of the same statement."""
+    doc = json.loads(bundle_json)
+    raw = bytearray.fromhex(doc["proof"])
+    raw[0] ^= 0x20   # the sign flag of A's compressed encoding
+    raw[48] ^= 0x20  # and of B's
+    doc["proof"] = raw.hex()
+    return json.dumps(doc)
+
+
+def post(client, body, key="optician"):
+    return client.post("/v1/claims", headers=auth(key), content=body)
+
+
+def test_accept_replay_malleated_replay_conflict(service, sample):
+    client, reg = service
+    first = post(client, sample.bundles[0])
+    assert first.status_code == 201, first.text
+    doc = first.json()
+    assert (doc["status"], doc["recorded"], doc["replayed"]) == ("accepted", True, False)
+    assert doc["decision"]["insurer_total_cents"] > 0
+    assert first.headers["location"] == f"/v1/claims/{doc['claim_id']}"
+
+    again = post(client, sample.bundles[0])
+    assert again.status_code == 200
+    assert {**again.json(), "replayed": False, "recorded": True} == doc
+
+    copy = post(client, malleated(sample.bundles[0]))
+    assert copy.status_code == 200 and copy.json()["replayed"] is True
+    assert copy.json()["bundle_sha256"] == doc["bundle_sha256"]  # the recorded bundle's
+
+    other = post(client, prove_bundle(sample.inputs(
+        0, claim_id=doc["claim_id"], delivered=sample.today - dt.timedelta(days=6))))
+    assert other.status_code == 409
+    assert (other.json()["reason"], other.json()["recorded"]) == ("claim_id_conflict", False)
+    assert reg.history(INSURER, sample.members[0].member_id).paid_claims == 1
+    assert client.get(f"/v1/claims/{doc['claim_id']}", headers=auth("optician")).json()[
+        "audit_seq"] == doc["audit_seq"]
+    assert reg.audit().ok
+
+
+def test_same_prescription_again_is_duplicate_equipment(service, sample):
+    client, reg = service
+    assert post(client, sample.bundles[1]).json()["status"] == "accepted"
+    second = post(client, prove_bundle(sample.inputs(
+        1, claim_id="T-second-pair", delivered=sample.today - dt.timedelta(days=1))))
+    assert second.status_code == 201
+    assert (second.json()["status"], second.json()["reason"]) == ("rejected",
+                                                                  "duplicate_equipment")
+    assert "claim.claim_id" not in second.json()["message"]
+    assert reg.history(INSURER, sample.members[1].member_id).paid_claims == 1
+
+
+def test_the_claims_optician_must_be_the_callers(service, sample):
+    client, reg = service
+    theirs = prove_bundle(sample.inputs(4, claim_id="T-theirs", optician=OTHER_OPTICIAN))
+    r = post(client, theirs, "optician")
+    assert r.status_code == 403 and r.json()["field"] == "claim.optician"
+    assert reg.claim(INSURER, "T-theirs") is None  # nothing recorded
+    r = client.post("/v1/claims:batch", headers=auth("optician"),
+                    content=json.dumps({"bundles": [json.loads(sample.bundles[5]),
+                                                    json.loads(theirs)]}))
+    assert r.status_code == 403 and r.json()["field"] == "bundles[1].claim.optician"
+    ours = json.loads(sample.bundles[5])["claim"]["claim_id"]
+    assert reg.claim(INSURER, ours) is None  # the whole batch was refused
+    assert post(client, theirs, "other").status_code == 201  # the other optician's key may
+
+
+def test_unknown_member_is_wrong_beneficiary(service, sample):
+    client, _ = service
+    r = post(client, prove_bundle(sample.inputs(6, claim_id="T-nobody", member_id="MBR-999999")))
+    assert r.status_code == 201
+    assert (r.json()["status"], r.json()["reason"]) == ("rejected", "wrong_beneficiary")
+
+
+def test_batch_decides_each_bundle(service, sample):
+    client, reg = service
+    bundles = [json.loads(sample.bundles[i]) for i in (5, 7, 8)]
+    bundles.append(json.loads(sample.bundles[0]))            # recorded before: replay
+    bundles.append({"format": "nope"})                       # malformed, named alone
+    bundles.append(json.loads(malleated(sample.bundles[7])))  # the same claim in the batch
+    r = client.post("/v1/claims:batch", headers=auth("operator"),
+                    content=json.dumps({"bundles": bundles}))
+    assert r.status_code == 200, r.text
+    doc = r.json()
+    assert [it["status"] for it in doc["results"]] == ["accepted"] * 4 + ["malformed",
+                                                                          "accepted"]
+    assert [it["outcome"]["replayed"] for it in doc["results"] if it["outcome"]] == [
+        False, False, False, True, True]
+    assert doc["results"][4]["problem"]["field"].startswith("bundles[4]")
+    assert (doc["accepted"], doc["rejected"], doc["malformed"]) == (5, 0, 1)
+    assert reg.audit().ok
+
+
+def test_busy_ledger_is_503_and_nothing_recorded(tmp_path, sample):
+    url = f"sqlite:///{tmp_path / 'busy.db'}"
+    config = load_config(write_config(tmp_path, url, trusted=sample.trusted_json,
+                                      extra="busy_timeout_ms = 300"), env={})
+    app = create_app(config)
+    with Client(app) as client:
+        with open_registry(url) as reg:
+            reg.import_beneficiaries(INSURER, sample.members)
+        blocker = sqlite3.connect(tmp_path / "busy.db")
+        blocker.execute("BEGIN IMMEDIATE")
+        try:
+            r = post(client, sample.bundles[9])
+            assert r.status_code == 503 and r.headers["retry-after"] == "1"
+            assert r.json()["code"] == "busy"
+            r = client.post("/v1/claims:batch", headers=auth("optician"),
+                            content=json.dumps({"bundles": [json.loads(sample.bundles[9])]}))
+            assert r.status_code == 503
+        finally:
+            blocker.rollback()
+            blocker.close()
+        assert post(client, sample.bundles[9]).status_code == 201  # then it goes through
+
+
+def test_health_503_when_the_ledger_is_gone(tmp_path, sample, pg):
+    url = pg.create_database("gone")
+    config = load_config(write_config(tmp_path, url, trusted=sample.trusted_json), env={})
+    with Client(create_app(config)) as client:
+        assert client.get("/v1/health").json() == {"status": "ok", "engine": "postgresql"}
+        pg.drop_database("gone")
+        r = client.get("/v1/health")
+        assert r.status_code == 503 and r.json()["status"] == "unavailable"
+
+
+def test_every_documented_status_was_reached():
+    doc = json.loads((ROOT / "schemas" / "openapi.json").read_text(encoding="utf-8"))
+    missing = []
+    for path, ops in doc["paths"].items():
+        for method, op in ops.items():
+            for status in op["responses"]:
+                if int(status) not in SEEN[(method, path)]:
+                    missing.append(f"{method.upper()} {path} {status}")
+    assert not missing, f"documented but never returned by a test: {missing}"

@@ -1,9 +1,9 @@
 """``zkclaims registry ...``: the insurer's ledger from the command line.
 
 ``init`` / ``migrate`` (schema), ``beneficiaries import FILE`` (member records), ``ingest DIR``
-(verify and record every bundle of a folder, one result line each), ``audit`` (check the hash
-chain). The ledger is named by ``--database URL`` or by the ``--config`` file of ``zkclaims
-serve`` (see docs/service.md); ``ingest`` also needs the verifier's settings from that file
+(verify and record every bundle of a folder — or the bundle files given —, one result line
+each), ``audit`` (check the hash chain). The ledger is named by ``--database URL`` or by the
+``--config`` file of ``zkclaims serve`` (see docs/service.md); ``ingest`` also needs the verifier's settings from that file
 (or ``--trusted``, ``--contract``, ...).
 """
 
@@ -142,10 +142,15 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     if not s.get("trusted_prescribers"):
         raise InputFileError("--trusted", None, "needed: the trusted prescribers (or --config)")
     config = ServiceConfig.model_validate(s)
-    folder = Path(args.dir)
-    if not folder.is_dir():
-        raise InputFileError("DIR", args.dir, "not a folder")
-    files = sorted(p for p in folder.iterdir() if p.suffix == ".json" and p.is_file())
+    files: list[Path] = []
+    for name in args.paths:
+        path = Path(name)
+        if path.is_dir():
+            files += sorted(p for p in path.iterdir() if p.suffix == ".json" and p.is_file())
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise InputFileError("PATH", name, "no such file or folder")
     if args.batch < 1:
         raise InputFileError("--batch", args.batch, "must be at least 1")
     worst = EXIT_OK
@@ -224,11 +229,13 @@ def register(sub: Sub) -> None:
     _ledger_options(b, insurer=True)
     b.set_defaults(func=_cmd_import)
 
-    q = rsub.add_parser("ingest", help="verify and record every bundle of a folder",
-                        description="Verify and record every *.json bundle of DIR (batches of"
-                        " --batch, proofs batch-verified), printing one result line per"
-                        " bundle. Exit 0 all accepted, 1 some rejected, 2 some malformed.")
-    q.add_argument("dir", metavar="DIR", help="folder of claim bundles (*.json)")
+    q = rsub.add_parser("ingest", help="verify and record claim bundles (files or folders)",
+                        description="Verify and record the bundles given, and every *.json"
+                        " bundle of the folders given (batches of --batch, proofs"
+                        " batch-verified), printing one result line per bundle. Exit 0 all"
+                        " accepted, 1 some rejected, 2 some malformed.")
+    q.add_argument("paths", nargs="+", metavar="PATH",
+                   help="a claim bundle (.json), or a folder of them")
     _ledger_options(q, insurer=True)
     q.add_argument("--trusted", default=None, metavar="FILE",
                    help="trusted-prescribers JSON (overrides --config)")

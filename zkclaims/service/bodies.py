@@ -64,10 +64,10 @@ def _retired(exc: pydantic.ValidationError) -> BodyError | None:
     """Return the error of a retired bundle format (``retired_circuit``; never reinterpreted)."""
     retired = _retired_formats()
     for err in exc.errors():
-        if tuple(err["loc"])[-1:] == ("format",) and err.get("input") in retired:
-            fmt = err["input"]
+        value = err.get("input")
+        if err["loc"] == ("format",) and isinstance(value, str) and value in retired:
             return BodyError(422, "retired_circuit", "format",
-                             f"format: {fmt} is retired: {retired[fmt]}")
+                             f"format: {value} is retired: {retired[value]}")
     return None
 
 
