@@ -3,8 +3,8 @@
 ``init`` / ``migrate`` (schema), ``beneficiaries import FILE`` (member records), ``ingest DIR``
 (verify and record every bundle of a folder — or the bundle files given —, one result line
 each), ``audit`` (check the hash chain). The ledger is named by ``--database URL`` or by the
-``--config`` file of ``zkclaims serve`` (see docs/service.md); ``ingest`` also needs the verifier's settings from that file
-(or ``--trusted``, ``--contract``, ...).
+``--config`` file of ``zkclaims serve`` (see docs/service.md); ``ingest`` also needs the
+verifier's settings from that file (or ``--trusted``, ``--contract``, ...).
 """
 
 from __future__ import annotations
