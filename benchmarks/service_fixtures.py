@@ -111,7 +111,7 @@ def make_claims(n: int, *, today: _dt.date | None = None, workers: int = 1,
         out.openings.append((opening.model_dump_json(), attestation.model_dump_json()))
     jobs = [out.inputs(i, claim_id=f"{claim_prefix}-{i:06d}", optician=optician,
                        insurer=insurer) for i in range(n)]
-    if workers > 1 and n > 4:
+    if workers > 1 and n > 16:  # a pool costs its start-up: worth it for many bundles
         with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
             out.bundles = list(pool.map(prove_bundle, jobs, chunksize=max(1, n // (4 * workers))))
     else:

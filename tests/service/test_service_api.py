@@ -101,9 +101,10 @@ def test_oversized_body_is_413_before_parsing(service):
 
 def test_bad_content_length_is_400(service):
     client, _ = service
-    r = client.post("/v1/claims", headers={**auth("optician"), "Content-Length": "12x"},
-                    content=b"{}")
-    assert r.status_code == 400 and r.json()["field"] == "Content-Length"
+    for path in ("/v1/claims", "/v1/claims:batch"):
+        r = client.post(path, headers={**auth("optician"), "Content-Length": "12x"},
+                        content=b"{}")
+        assert r.status_code == 400 and r.json()["field"] == "Content-Length"
 
 
 @pytest.mark.parametrize("body, field", [

@@ -1,7 +1,7 @@
 """The service as a real process (uvicorn on a free loopback port), on SQLite and PostgreSQL.
 
-100 concurrent submissions of one claim; a ``kill -9`` during ingestion, then a restart; the
-logs of it all searched for anything they must never hold.
+One server per engine for the module: 100 concurrent submissions of one claim; the logs
+searched for anything they must never hold; a ``kill -9`` during ingestion, then a restart.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from collections import Counter
 
 import httpx
 import pytest
+from conftest import ENGINES
 from service_helpers import auth, write_config
 from sqlalchemy import func, select
 
@@ -24,15 +25,19 @@ from zkclaims.service.logs import SAFE_FIELDS
 INSURER = "AMC-75000123"
 
 
-@pytest.fixture
-def service(tmp_path, registry_url, sample):
-    with open_registry(registry_url, migrate=True) as reg:
+@pytest.fixture(scope="module", params=ENGINES)
+def service(request, tmp_path_factory, sample):
+    """One server per engine for the module's tests (they use distinct claims); kill -9 last."""
+    folder = tmp_path_factory.mktemp(f"socket-{request.param}")
+    url = (f"sqlite:///{folder / 'ledger.db'}" if request.param == "sqlite"
+           else request.getfixturevalue("pg").create_database())
+    with open_registry(url, migrate=True) as reg:
         reg.import_beneficiaries(INSURER, sample.members)
-    config = write_config(tmp_path / "cfg", registry_url, trusted=sample.trusted_json)
-    svc = ServiceProcess(config, log=tmp_path / "service.log")
+    config = write_config(folder / "cfg", url, trusted=sample.trusted_json)
+    svc = ServiceProcess(config, log=folder / "service.log")
     svc.start()
     try:
-        yield svc, registry_url
+        yield svc, url
     finally:
         svc.stop()
 
@@ -49,26 +54,62 @@ def test_100_concurrent_submissions_one_acceptance(service, sample):
     answers: list[tuple[int, bool]] = []
     lock = threading.Lock()
 
-    def submit():
-        with httpx.Client(base_url=svc.url, timeout=120) as client:
+    limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
+    with httpx.Client(base_url=svc.url, timeout=120, limits=limits) as client:
+
+        def submit():
             start.wait()
             r = client.post("/v1/claims", content=body, headers=auth("optician"))
-        with lock:
-            answers.append((r.status_code, r.json()["replayed"]))
-        assert r.json()["status"] == "accepted"
+            with lock:
+                answers.append((r.status_code, r.json()["replayed"], r.json()["status"]))
 
-    threads = [threading.Thread(target=submit) for _ in range(100)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert Counter(answers) == {(201, False): 1, (200, True): 99}
+        threads = [threading.Thread(target=submit) for _ in range(100)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert Counter(answers) == {(201, False, "accepted"): 1, (200, True, "accepted"): 99}
     assert count(url, claims) == count(url, payments) == count(url, audit) == 1
+
+
+def test_logs_hold_nothing_patient_identifying(service, sample):
+    svc, _ = service
+    with httpx.Client(base_url=svc.url, timeout=60) as client:
+        for b in sample.bundles[:4]:
+            assert client.post("/v1/claims", content=b, headers=auth("optician")).status_code \
+                in (200, 201)
+        client.post("/v1/claims:batch", headers=auth("operator"),
+                    content='{"bundles": [' + ",".join(sample.bundles[:6]) + "]}")
+        doc = json.loads(sample.bundles[0])
+        doc["invoice"]["total_cents"] = "x" + doc["proof"]  # echoes a value in the 422
+        client.post("/v1/claims", content=json.dumps(doc), headers=auth("optician"))
+        client.get(f"/v1/beneficiaries/{sample.members[0].member_id}/history",
+                   headers=auth("operator"))
+    lines = [json.loads(line) for line in svc.logs().splitlines() if line.strip()]
+    assert lines and all(isinstance(x, dict) for x in lines)  # one JSON object per line
+    text = svc.logs()
+    for raw in sample.bundles[:6]:
+        b = json.loads(raw)
+        secret = [b["proof"], b["proof"][:40], b["attestation"]["commitment"],
+                  b["attestation"]["signature"], b["public_inputs"]["patient_tag"],
+                  b["public_inputs"]["claim_context"]]
+        assert not [s for s in secret if s in text]
+    for i, (opening, _att) in enumerate(sample.openings[:6]):
+        o = json.loads(opening)
+        m = sample.members[i]
+        assert m.ins not in text and m.birth_date.isoformat() not in text
+        assert str(o["blinding"]) not in text
+    allowed = SAFE_FIELDS | {"time", "level", "logger", "event"}
+    assert all(set(x) <= allowed for x in lines)
+    claim_ids = {x.get("claim_id") for x in lines}
+    assert json.loads(sample.bundles[0])["claim"]["claim_id"] in claim_ids  # logs are real
+    assert any(x.get("member_id") == sample.members[0].member_id for x in lines)
 
 
 def test_kill9_during_ingestion_then_restart(service, sample):
     svc, url = service
-    bundles = {json.loads(b)["claim"]["claim_id"]: b for b in sample.bundles[11:23]}
+    before = {t: count(url, t) for t in (claims, payments, audit)}
+    bundles = {json.loads(b)["claim"]["claim_id"]: b for b in sample.bundles[11:21]}
     todo: queue.Queue[str] = queue.Queue()
     for cid in bundles:
         todo.put(cid)
@@ -114,41 +155,6 @@ def test_kill9_during_ingestion_then_restart(service, sample):
         if cid in acked:
             assert r.status_code == 200 and r.json()["replayed"]
     # every claim once: one row, one payment, one audit row each
-    assert count(url, claims) == count(url, payments) == count(url, audit) == len(bundles)
+    assert [count(url, t) - before[t] for t in (claims, payments, audit)] == [len(bundles)] * 3
     with open_registry(url) as reg:
         assert reg.audit().ok
-
-
-def test_logs_hold_nothing_patient_identifying(service, sample, tmp_path):
-    svc, _ = service
-    with httpx.Client(base_url=svc.url, timeout=60) as client:
-        for b in sample.bundles[:4]:
-            assert client.post("/v1/claims", content=b, headers=auth("optician")).status_code \
-                in (200, 201)
-        client.post("/v1/claims:batch", headers=auth("operator"),
-                    content='{"bundles": [' + ",".join(sample.bundles[:6]) + "]}")
-        doc = json.loads(sample.bundles[0])
-        doc["invoice"]["total_cents"] = "x" + doc["proof"]  # echoes a value in the 422
-        client.post("/v1/claims", content=json.dumps(doc), headers=auth("optician"))
-        client.get(f"/v1/beneficiaries/{sample.members[0].member_id}/history",
-                   headers=auth("operator"))
-    svc.stop()
-    lines = [json.loads(line) for line in svc.logs().splitlines() if line.strip()]
-    assert lines and all(isinstance(x, dict) for x in lines)  # one JSON object per line
-    text = svc.logs()
-    for raw in sample.bundles[:6]:
-        b = json.loads(raw)
-        secret = [b["proof"], b["proof"][:40], b["attestation"]["commitment"],
-                  b["attestation"]["signature"], b["public_inputs"]["patient_tag"],
-                  b["public_inputs"]["claim_context"]]
-        assert not [s for s in secret if s in text]
-    for i, (opening, _att) in enumerate(sample.openings[:6]):
-        o = json.loads(opening)
-        m = sample.members[i]
-        assert m.ins not in text and m.birth_date.isoformat() not in text
-        assert str(o["blinding"]) not in text
-    allowed = SAFE_FIELDS | {"time", "level", "logger", "event"}
-    assert all(set(x) <= allowed for x in lines)
-    claim_ids = {x.get("claim_id") for x in lines}
-    assert json.loads(sample.bundles[0])["claim"]["claim_id"] in claim_ids  # logs are real
-    assert any(x.get("member_id") == sample.members[0].member_id for x in lines)

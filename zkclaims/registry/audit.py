@@ -34,7 +34,6 @@ __all__ = [
     "AUDIT_FIELDS",
     "AuditReport",
     "row_hash",
-    "append",
     "check_chain",
     "check_rows",
 ]
@@ -65,24 +64,6 @@ def row_hash(row: Mapping[str, Any]) -> str:
     doc = {k: row[k] for k in AUDIT_FIELDS}
     text = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
     return hashlib.sha256(AUDIT_PREFIX + text.encode("ascii")).hexdigest()
-
-
-def append(conn: Connection, head: tuple[int, str], fields: Mapping[str, Any]) -> int:
-    """Append one row after ``head`` = (last seq, last hash) and move the head; return its seq.
-
-    The caller holds the head (read ``FOR UPDATE`` on PostgreSQL, the write lock on SQLite)
-    in the same transaction as the decision it records.
-    """
-    seq = head[0] + 1
-    row = {k: fields[k] for k in AUDIT_FIELDS if k not in ("seq", "prev_hash")}
-    row["seq"] = seq
-    row["prev_hash"] = head[1]
-    row["row_hash"] = row_hash(row)
-    conn.execute(audit.insert().values(**row))
-    conn.execute(audit_head.update().where(audit_head.c.id == 1).values(
-        seq=seq, row_hash=row["row_hash"]
-    ))
-    return seq
 
 
 @dataclass(frozen=True)

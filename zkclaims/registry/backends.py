@@ -14,25 +14,44 @@ They differ only in how writers are kept apart:
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
-from sqlalchemy import Connection, select, text
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy import Connection, Engine, text
 
+from zkclaims.registry.durability import WalSync
 from zkclaims.registry.engines import SqliteSync, dialect_of, make_engine
 from zkclaims.registry.migrate import check_revision, upgrade
 from zkclaims.registry.records import ClaimFacts
-from zkclaims.registry.schema import audit_head
 from zkclaims.registry.store import Registry
 
 __all__ = ["SqliteRegistry", "PostgresRegistry", "open_registry"]
 
 
 class SqliteRegistry(Registry):
-    """The embedded engine: one SQLite file in WAL mode, one transaction per claim."""
+    """The embedded engine: one SQLite file in WAL mode, one transaction per claim.
+
+    Commits are ``synchronous=NORMAL``; with ``durable`` (the default) an answer waits for a
+    sync of the log shared with the other answers of the moment (:mod:`.durability`).
+    """
 
     dialect = "sqlite"
+
+    def __init__(self, engine: Engine, *, durable: bool = True, **kwargs: Any) -> None:
+        super().__init__(engine, **kwargs)
+        path = engine.url.database
+        self._wal = WalSync(os.path.abspath(path)) if durable and path else None
+
+    def _durable(self) -> None:
+        if self._wal is not None:
+            self._wal.sync()
+
+    def _is_busy(self, exc: Exception) -> bool:
+        text = str(exc)
+        return isinstance(exc, self._dbapi.OperationalError) and (
+            "locked" in text or "busy" in text)
 
     @contextmanager
     def _writer(self) -> Iterator[Connection]:
@@ -41,6 +60,11 @@ class SqliteRegistry(Registry):
             with conn.begin():
                 yield conn
 
+
+_ASYNC_COMMIT = "SET LOCAL synchronous_commit TO OFF"
+_XACT_ID = text("SELECT pg_current_xact_id()")
+_LOCK_KEYS = ("SELECT pg_advisory_xact_lock(1, hashtext(%(m)s)),"
+              " pg_advisory_xact_lock(2, hashtext(%(c)s))")
 
 #: SQLSTATEs after which a claim is simply tried again: serialization failure, deadlock.
 _PG_RETRY_STATES = {"40001", "40P01"}
@@ -51,24 +75,29 @@ class PostgresRegistry(Registry):
 
     dialect = "postgresql"
 
-    def _lock_keys(self, conn: Connection, facts: ClaimFacts) -> None:
-        conn.execute(
-            text("SELECT pg_advisory_xact_lock(1, hashtext(:m)),"
-                 " pg_advisory_xact_lock(2, hashtext(:c))"),
-            {"m": f"{facts.insurer}\x1f{facts.member_id}",
-             "c": f"{facts.insurer}\x1f{facts.claim_id}"},
-        )
+    def _lock_keys(self, cur: Any, facts: ClaimFacts) -> None:
+        cur.execute(_LOCK_KEYS, {"m": f"{facts.insurer}\x1f{facts.member_id}",
+                                 "c": f"{facts.insurer}\x1f{facts.claim_id}"})
 
-    def _head(self, conn: Connection) -> tuple[int, str]:
-        row = conn.execute(
-            select(audit_head.c.seq, audit_head.c.row_hash).with_for_update()
-        ).one()
-        return row[0], row[1]
-
-    def _is_retryable(self, exc: DBAPIError) -> bool:
-        if isinstance(exc, IntegrityError):
+    def _is_retryable(self, exc: Exception) -> bool:
+        if isinstance(exc, self._dbapi.IntegrityError):
             return True
-        return getattr(exc.orig, "sqlstate", None) in _PG_RETRY_STATES
+        return getattr(exc, "sqlstate", None) in _PG_RETRY_STATES
+
+    def _is_busy(self, exc: Exception) -> bool:
+        return getattr(exc, "sqlstate", None) == "55P03"  # lock_not_available
+
+    def _relax(self, cur: Any) -> None:
+        cur.execute(_ASYNC_COMMIT)
+        self._relaxed = True
+
+    def _durable(self) -> None:
+        # A synchronous commit waits for the log up to its own record, hence for every
+        # asynchronous commit before it: one flush for a batch.
+        if getattr(self, "_relaxed", False):
+            self._relaxed = False
+            with self.engine.begin() as conn:
+                conn.execute(_XACT_ID)
 
 
 def open_registry(
@@ -95,5 +124,6 @@ def open_registry(
     except BaseException:
         engine.dispose()
         raise
-    cls = PostgresRegistry if dialect_of(url) == "postgresql" else SqliteRegistry
-    return cls(engine)
+    if dialect_of(url) == "postgresql":
+        return PostgresRegistry(engine)
+    return SqliteRegistry(engine, durable=sqlite_synchronous == "full")

@@ -1,10 +1,13 @@
 """Database URLs and SQLAlchemy engines of the two ledger engines (SQLite, PostgreSQL).
 
 * SQLite — ``sqlite:///ledger.db`` (relative path) or ``sqlite:////var/lib/zkclaims/ledger.db``
-  (absolute), or a bare file path. WAL journal, foreign keys on, a busy timeout, and
-  ``synchronous=FULL`` by default (a committed claim survives a power cut; ``normal`` survives
-  a crash of the process only). Write transactions begin with ``BEGIN IMMEDIATE``, so two
-  writers never both read and then both write.
+  (absolute), or a bare file path. WAL journal, foreign keys on, a busy timeout, commits with
+  ``synchronous=NORMAL``: with the setting ``full`` (the default) the registry syncs the log
+  before it answers, one sync shared by the answers of the moment
+  (:mod:`zkclaims.registry.durability`), so an acknowledged claim survives a power cut;
+  ``normal`` does not sync (an acknowledged claim survives a crash of the process only).
+  Write transactions begin with ``BEGIN IMMEDIATE``, so two writers never both read and then
+  both write.
 * PostgreSQL — ``postgresql://user@host/db`` or, on a local socket,
   ``postgresql://user@/db?host=/run/postgresql``; driven by psycopg 3 (``postgresql+psycopg``).
 """
@@ -70,7 +73,7 @@ def _sqlite_engine(url: str, synchronous: SqliteSync, busy_timeout_ms: int) -> E
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (see _on_begin)
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute(f"PRAGMA synchronous={synchronous.upper()}")
+        cur.execute("PRAGMA synchronous=NORMAL")  # "full": the registry syncs before answering
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cur.close()

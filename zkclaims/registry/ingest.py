@@ -7,18 +7,18 @@ record and the ledger's history, read (and re-checked) in the transaction that r
 decision. :func:`verdict_of` and :func:`verdicts_of` are the only places that call the
 verifier.
 
-Digests: ``bundle_sha256`` is the SHA-256 of the bundle's canonical JSON (compact, sorted
-keys), recorded in the claim and its audit row. ``claim_sha256`` is the same without the proof
-bytes: a Groth16 proof is malleable (flipping sign bits gives another valid proof of the same
-statement), so two bundles that differ only there are the same claim — a replay, not a
-conflict.
+Digests: ``bundle_sha256`` is the SHA-256 of the bundle's canonical JSON (the parsed bundle
+written back compactly, fields in the model's order, so the same bundle sent with other
+spacing, key order or hex case has the same digest), recorded in the claim and its audit
+row. ``claim_sha256`` is the same without the proof bytes: a Groth16 proof is malleable
+(flipping sign bits gives another valid proof of the same statement), so two bundles that
+differ only there are the same claim — a replay, not a conflict.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import hashlib
-import json
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 
@@ -31,11 +31,9 @@ __all__ = ["Ingestor", "facts_of", "digests", "setup_digest", "verdict_of", "ver
 
 
 def digests(bundle: object) -> tuple[str, str]:
-    """``(bundle_sha256, claim_sha256)`` of a parsed bundle (see the module docstring)."""
-    doc = bundle.model_dump(mode="json")  # type: ignore[attr-defined]
-    full = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-    doc.pop("proof", None)
-    claim = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    """Return ``(bundle_sha256, claim_sha256)`` of a parsed bundle (module docstring)."""
+    full = bundle.model_dump_json()  # type: ignore[attr-defined]
+    claim = bundle.model_dump_json(exclude={"proof"})  # type: ignore[attr-defined]
     return hashlib.sha256(full.encode()).hexdigest(), hashlib.sha256(claim.encode()).hexdigest()
 
 

@@ -13,9 +13,10 @@ Ingestion is *verify, then record, atomically*. For one claim:
    transaction-scoped advisory locks; SQLite: ``BEGIN IMMEDIATE``, one writer at a time),
    reads the three again and, only if nothing moved, applies the ledger's duplicate rule
    (:mod:`.ledger`), appends the audit row (locking its head) and writes the claim and, when
-   accepted, the payment; then commits. If something moved (a concurrent claim of the same
-   beneficiary was recorded, the same claim arrived twice, the record was re-imported), the
-   transaction is abandoned and the claim goes round again from step 1.
+   accepted, the payment; then commits, and answers once the commit is on disk. If something
+   moved (a concurrent claim of the same beneficiary was recorded, the same claim arrived
+   twice, the record was re-imported), the transaction is abandoned and the claim goes round
+   again from step 1.
 
 So the verdict that is recorded is always the one the recorded state gives, 100 concurrent
 submissions of one claim give one acceptance and 99 replays, and nothing is acknowledged
@@ -32,12 +33,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import Connection, Engine, select, text, tuple_
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy import Connection, Engine, bindparam, select, text, tuple_
 
 from zkclaims.domain.patient import Beneficiary
 from zkclaims.registry import audit as _audit
 from zkclaims.registry.errors import RegistryBusyError
+from zkclaims.registry.hotpath import HotSql
 from zkclaims.registry.ledger import MemberState, Paid, apply_ledger_rules
 from zkclaims.registry.records import (
     BatchJudge,
@@ -48,11 +49,19 @@ from zkclaims.registry.records import (
     Outcome,
     Verdict,
 )
-from zkclaims.registry.schema import audit_head, beneficiaries, claims, payments
+from zkclaims.registry.schema import beneficiaries, claims, payments
 
 __all__ = ["Registry", "package_version", "utc_now"]
 
 _CHUNK = 500
+
+# Reads outside the per-claim path (SQLAlchemy Core; the per-claim path is .hotpath).
+_BENEFICIARY = select(beneficiaries).where(beneficiaries.c.insurer == bindparam("insurer"),
+                                           beneficiaries.c.member_id == bindparam("member_id"))
+_PAID = (select(payments.c.claim_id, payments.c.commitment, payments.c.delivered_on)
+         .where(payments.c.insurer == bindparam("insurer"),
+                payments.c.member_id == bindparam("member_id"))
+         .order_by(payments.c.delivered_on.desc(), payments.c.claim_id.desc()))
 
 
 def package_version() -> str:
@@ -93,6 +102,8 @@ class Registry:
         self.engine = engine
         self.max_attempts = max_attempts
         self.package_version = package_version()
+        self.sql = HotSql(self.dialect)
+        self._dbapi = engine.dialect.dbapi
         self._write_lock = threading.Lock()
 
     # -- engine-specific hooks ----------------------------------------------------------------
@@ -101,15 +112,22 @@ class Registry:
         with self.engine.begin() as conn:
             yield conn
 
-    def _lock_keys(self, conn: Connection, facts: ClaimFacts) -> None:
+    def _lock_keys(self, cur: Any, facts: ClaimFacts) -> None:
         """Serialise writers of the same beneficiary and of the same claim key."""
 
-    def _head(self, conn: Connection) -> tuple[int, str]:
-        row = conn.execute(select(audit_head.c.seq, audit_head.c.row_hash)).one()
-        return row[0], row[1]
+    def _is_retryable(self, exc: Exception) -> bool:
+        """Tell whether a driver error means "something moved: go round again"."""
+        return isinstance(exc, self._dbapi.IntegrityError)
 
-    def _is_retryable(self, exc: DBAPIError) -> bool:
-        return isinstance(exc, IntegrityError)
+    def _is_busy(self, exc: Exception) -> bool:
+        """Tell whether a driver error means "the lock was not given in time"."""
+        return False
+
+    def _relax(self, cur: Any) -> None:
+        """Let this transaction commit without waiting for the disk (:meth:`_durable` will)."""
+
+    def _durable(self) -> None:
+        """Return once every commit made so far by this registry is on disk."""
 
     # -- housekeeping ---------------------------------------------------------------------------
     def close(self) -> None:
@@ -169,6 +187,7 @@ class Registry:
                         updated += 1
                 if new_rows:
                     conn.execute(beneficiaries.insert(), new_rows)
+        self._durable()
         return ImportReport(inserted, updated, unchanged)
 
     def beneficiary(self, insurer: str, member_id: str) -> Beneficiary | None:
@@ -184,11 +203,26 @@ class Registry:
     # -- claims ------------------------------------------------------------------------------------
     def claim(self, insurer: str, claim_id: str) -> Outcome | None:
         """Return the recorded decision on (insurer, claim id), or None."""
-        with self.engine.connect() as conn:
-            row = conn.execute(select(claims).where(
-                claims.c.insurer == insurer, claims.c.claim_id == claim_id
-            )).mappings().first()
+        with self._reader() as cur:
+            row = self.sql.claim(cur, insurer, claim_id)
         return None if row is None else _outcome(row)
+
+    @contextmanager
+    def _reader(self) -> Iterator[Any]:
+        """Yield a driver cursor for reads (each statement sees the latest commits)."""
+        with self.engine.connect() as conn:
+            cur = conn.connection.cursor()
+            try:
+                yield cur
+            finally:
+                cur.close()
+
+    def _snapshot(self, facts: ClaimFacts) -> _Snapshot:
+        with self._reader() as cur:
+            row = self.sql.claim(cur, facts.insurer, facts.claim_id)
+            member = (MemberState(None, ()) if row is not None
+                      else self.sql.member(cur, facts.insurer, facts.member_id))
+        return _Snapshot(row, member)
 
     def ingest(self, facts: ClaimFacts, judge: Judge, *, rules_version: str) -> Outcome:
         """Decide and record one claim (module docstring); return the ledger's answer.
@@ -198,8 +232,7 @@ class Registry:
         Raises :class:`RegistryBusyError` when the claim could not be recorded in time.
         """
         for _attempt in range(self.max_attempts):
-            with self.engine.connect() as conn:
-                snap = _snapshot(conn, facts)
+            snap = self._snapshot(facts)
             if snap.claim is not None:
                 return self._answer_existing(facts, snap.claim, rules_version)
             verdict = judge(snap.member.beneficiary, snap.member.history)
@@ -244,7 +277,8 @@ class Registry:
             (i, by_index[i].member.beneficiary, by_index[i].member.history) for i in to_judge
         ]) if to_judge else []
         for k, i in enumerate(to_judge):
-            outcome = self._record(items[i], verdicts[k], by_index[i], rules_version)
+            outcome = self._record(items[i], verdicts[k], by_index[i], rules_version,
+                                   durable=False)
             if outcome is None:  # something moved: judge this one again, alone
 
                 def judge_one(ben: Beneficiary | None, hist: LedgerHistory, i: int = i) -> Verdict:
@@ -252,6 +286,7 @@ class Registry:
 
                 outcome = self.ingest(items[i], judge_one, rules_version=rules_version)
             results[i] = outcome
+        self._durable()  # one sync for the batch's commits, before any answer
         for i in later:
             results[i] = self.ingest(
                 items[i], _never_judged, rules_version=rules_version
@@ -267,59 +302,79 @@ class Registry:
             f" {row['decided_at']}, {row['status']}); a new claim needs a new claim id"
         )
         at = utc_now()
-        with self._writer_retrying() as conn:
-            seq = _audit.append(conn, self._head(conn), self._audit_fields(
+        with self._writer_retrying() as cur:
+            seq = self.sql.append_audit(cur, self.sql.head(cur), self._audit_fields(
                 facts, at, "rejected", "claim_id_conflict", rules_version))
+        self._durable()
         return Outcome(facts.insurer, facts.claim_id, facts.optician, facts.member_id,
                        facts.bundle_sha256, "rejected", "claim_id_conflict", message, None, at,
                        seq)
 
     def _record(
-        self, facts: ClaimFacts, verdict: Verdict, snap: _Snapshot, rules_version: str
+        self, facts: ClaimFacts, verdict: Verdict, snap: _Snapshot, rules_version: str,
+        *, durable: bool = True,
     ) -> Outcome | None:
+        """Record the verdict if the state is still ``snap`` (else None: judge again).
+
+        ``durable``: return only once the claim is on disk; otherwise the caller makes it so
+        (:meth:`_durable`) before it answers.
+        """
         try:
-            with self._writer_retrying() as conn:
-                self._lock_keys(conn, facts)
-                now = _snapshot(conn, facts)
-                if now.claim is not None or now.member != snap.member:
+            with self._writer_retrying() as cur:
+                if not durable:
+                    self._relax(cur)
+                self._lock_keys(cur, facts)
+                member = self.sql.member(cur, facts.insurer, facts.member_id)
+                if member != snap.member:
                     raise _MovedError
-                verdict = apply_ledger_rules(facts, verdict, now.member)
+                verdict = apply_ledger_rules(facts, verdict, member)
                 status = "accepted" if verdict.accepted else "rejected"
                 at = utc_now()
-                seq = _audit.append(conn, self._head(conn), self._audit_fields(
-                    facts, at, status, verdict.reason, rules_version))
-                conn.execute(claims.insert().values(
-                    insurer=facts.insurer, claim_id=facts.claim_id,
-                    bundle_sha256=facts.bundle_sha256, claim_sha256=facts.claim_sha256,
-                    optician=facts.optician,
-                    member_id=facts.member_id, delivered_on=facts.delivered_on,
-                    commitment=facts.commitment, circuit_id=facts.circuit_id, status=status,
-                    reason=verdict.reason, message=verdict.message, decision=verdict.decision,
-                    decided_at=at, audit_seq=seq,
-                ))
+                head = self.sql.head(cur)
+                seq = head[0] + 1
+                # a claim recorded meanwhile under this key: the primary key refuses this one
+                self.sql.insert_claim(cur, {
+                    "insurer": facts.insurer, "claim_id": facts.claim_id,
+                    "bundle_sha256": facts.bundle_sha256, "claim_sha256": facts.claim_sha256,
+                    "optician": facts.optician, "member_id": facts.member_id,
+                    "delivered_on": facts.delivered_on, "commitment": facts.commitment,
+                    "circuit_id": facts.circuit_id, "status": status, "reason": verdict.reason,
+                    "message": verdict.message, "decision": verdict.decision,
+                    "decided_at": at, "audit_seq": seq,
+                })
                 if verdict.accepted:
-                    conn.execute(payments.insert().values(
-                        insurer=facts.insurer, claim_id=facts.claim_id,
-                        member_id=facts.member_id, commitment=facts.commitment,
-                        delivered_on=facts.delivered_on,
-                    ))
+                    self.sql.insert_payment(cur, {
+                        "insurer": facts.insurer, "claim_id": facts.claim_id,
+                        "member_id": facts.member_id, "commitment": facts.commitment,
+                        "delivered_on": facts.delivered_on,
+                    })
+                self.sql.append_audit(cur, head, self._audit_fields(
+                    facts, at, status, verdict.reason, rules_version))
         except _MovedError:
             return None
-        except DBAPIError as exc:
+        except self._dbapi.Error as exc:
             if self._is_retryable(exc):
                 return None
             raise
+        if durable:
+            self._durable()
         return Outcome(facts.insurer, facts.claim_id, facts.optician, facts.member_id,
                        facts.bundle_sha256, status, verdict.reason, verdict.message,
                        verdict.decision, at, seq, replayed=False, recorded=True)
 
     @contextmanager
-    def _writer_retrying(self) -> Iterator[Connection]:
+    def _writer_retrying(self) -> Iterator[Any]:
+        """Yield a driver cursor in a write transaction (a lock not given in time: busy)."""
         try:
             with self._writer() as conn:
-                yield conn
-        except OperationalError as exc:
-            if "locked" in str(exc.orig) or "busy" in str(exc.orig):
+                cur = conn.connection.cursor()
+                try:
+                    yield cur
+                finally:
+                    cur.close()
+        except Exception as exc:  # noqa: BLE001 - the driver's or SQLAlchemy's wrapper
+            orig = getattr(exc, "orig", exc)
+            if self._is_busy(orig):
                 raise RegistryBusyError(
                     "database: the ledger is locked by another writer; nothing was recorded,"
                     " retry later"
@@ -350,9 +405,8 @@ def _never_judged(_ben: Beneficiary | None, _hist: LedgerHistory) -> Verdict:
 # -- reads -----------------------------------------------------------------------------------------
 
 def _beneficiary(conn: Connection, insurer: str, member_id: str) -> Beneficiary | None:
-    row = conn.execute(select(beneficiaries).where(
-        beneficiaries.c.insurer == insurer, beneficiaries.c.member_id == member_id
-    )).mappings().first()
+    row = conn.execute(_BENEFICIARY, {"insurer": insurer, "member_id": member_id}
+                       ).mappings().first()
     return None if row is None else _to_beneficiary(row)
 
 
@@ -364,23 +418,8 @@ def _to_beneficiary(row: Any) -> Beneficiary:
 
 
 def _paid(conn: Connection, insurer: str, member_id: str) -> tuple[Paid, ...]:
-    rows = conn.execute(
-        select(payments.c.claim_id, payments.c.commitment, payments.c.delivered_on)
-        .where(payments.c.insurer == insurer, payments.c.member_id == member_id)
-        .order_by(payments.c.delivered_on.desc(), payments.c.claim_id.desc())
-    ).all()
+    rows = conn.execute(_PAID, {"insurer": insurer, "member_id": member_id}).all()
     return tuple(Paid(r[0], r[1], r[2]) for r in rows)
-
-
-def _snapshot(conn: Connection, facts: ClaimFacts) -> _Snapshot:
-    row = conn.execute(select(claims).where(
-        claims.c.insurer == facts.insurer, claims.c.claim_id == facts.claim_id
-    )).mappings().first()
-    member = MemberState(
-        _beneficiary(conn, facts.insurer, facts.member_id),
-        _paid(conn, facts.insurer, facts.member_id),
-    )
-    return _Snapshot(row, member)
 
 
 def _snapshots(conn: Connection, items: Sequence[ClaimFacts]) -> list[_Snapshot]:
@@ -407,14 +446,12 @@ def _snapshots(conn: Connection, items: Sequence[ClaimFacts]) -> list[_Snapshot]
             .order_by(payments.c.delivered_on.desc(), payments.c.claim_id.desc())
         ):
             paid.setdefault((r[0], r[1]), []).append(Paid(r[2], r[3], r[4]))
-    return [
-        _Snapshot(
-            rows.get((f.insurer, f.claim_id)),
-            MemberState(bens.get((f.insurer, f.member_id)),
-                        tuple(paid.get((f.insurer, f.member_id), ()))),
-        )
-        for f in items
-    ]
+    out = []
+    for f in items:
+        ben = bens.get((f.insurer, f.member_id))
+        member = MemberState(ben, tuple(paid.get((f.insurer, f.member_id), ())) if ben else ())
+        out.append(_Snapshot(rows.get((f.insurer, f.claim_id)), member))
+    return out
 
 
 def _outcome(row: Any, *, replayed: bool = False) -> Outcome:
