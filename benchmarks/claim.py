@@ -17,12 +17,12 @@ phase). Measured, as medians with min/max over repeated runs in one process:
                             checks, the reimbursement decision), to show where time goes;
 * ``claim.verify_many``     :meth:`Verifier.verify_many` on 1, 8, 64, 256 bundles, per bundle
                             (floor per bundle: the (N + 3)-pair check / N + one Ed25519 check);
+                            each bundle a distinct claim of a distinct prescription (a batch
+                            refuses a second bundle with the same claim id or commitment);
 * ``claim.bundle_bytes``    the size of one bundle as JSON, and of its proof.
 
-The prescription, equipment and claim come from ``examples/`` when present (else built in).
-Batches hold up to 8 bundles proved from distinct claims; larger batches repeat them with
-re-randomised proofs (:func:`zkclaims.groth16.rerandomize`: fresh, valid, unlinkable proofs of
-the same statements), which costs the verifier exactly what distinct claims would.
+The prescription, patient, equipment, claim and beneficiary record come from ``examples/``
+when present (else the demo's built-in copies).
 """
 
 from __future__ import annotations
@@ -43,31 +43,25 @@ from benchmarks.suite import (
 
 EXAMPLES = ROOT / "examples"
 PRESCRIBER_ID = "RPPS-10000000001"
-DISTINCT_BUNDLES = 8
 
 
-def sample_inputs() -> tuple[Any, Any, Any]:
-    """``(prescription, equipment, claim)``: the README's example files, else the same values."""
-    from zkclaims.domain import Equipment, Prescription
-    from zkclaims.domain.claim import Claim
+def sample_inputs() -> tuple[Any, Any, Any, Any, Any]:
+    """``(prescription, equipment, claim, patient, beneficiary)``: the README's example files."""
+    from zkclaims.domain import Beneficiary, Equipment, Patient, Prescription
+    from zkclaims.domain.invoice import Claim
 
-    files = [EXAMPLES / f for f in ("prescription.json", "equipment.json", "claim.json")]
+    names = ("prescription", "equipment", "claim", "patient", "beneficiary")
+    files = [EXAMPLES / f"{n}.json" for n in names]
     if all(f.exists() for f in files):
         raw = [json.loads(f.read_text()) for f in files]
     else:
-        raw = [
-            {"right": {"sphere": "-2.00", "cylinder": "-1.00", "axis": 180, "addition": "+2.00"},
-             "left": {"sphere": "-5.50", "cylinder": "-1.00", "axis": 0, "addition": "+2.00"},
-             "issued_on": "2025-03-10", "prescriber_kind": "physician"},
-            {"right": {"usage": "progressive", "price_cents": 29000, "classe": "B"},
-             "left": {"usage": "progressive", "price_cents": 31000, "classe": "B"},
-             "frame": {"price_cents": 16000, "classe": "B"}, "delivered_on": "2025-04-02"},
-            {"insurer": "AMC-75000123", "claim_id": "2025-04-000042",
-             "optician": "FINESS-750012345", "delivered_on": "2025-04-02",
-             "patient_birth_date": "1968-06-01"},
-        ]
+        from zkclaims.cli import demo
+
+        raw = [demo.DEMO_PRESCRIPTION, demo.DEMO_EQUIPMENT, demo.DEMO_CLAIM, demo.DEMO_PATIENT,
+               demo.DEMO_BENEFICIARY]
     return (Prescription.model_validate(raw[0]), Equipment.model_validate(raw[1]),
-            Claim.model_validate(raw[2]))
+            Claim.model_validate(raw[2]), Patient.model_validate(raw[3]),
+            Beneficiary.model_validate(raw[4]))
 
 
 def _missing_pipeline() -> str | None:
@@ -88,19 +82,33 @@ def export_circuit() -> tuple[Any, list[int]] | None:
     """The claim circuit's R1CS and a satisfying witness (sample inputs), or None if missing."""
     if _missing_pipeline():
         return None
-    from zkclaims.domain.claim import claim_context, invoice_for
-    from zkclaims.domain.rules import RULES_2020
     from zkclaims.prescriber import generate_key, prescribe
-    from zkclaims.prover import equipment_witness, statement
+    from zkclaims.prover import statement
 
-    rx, equipment, claim = sample_inputs()
-    opening, _ = prescribe(rx, generate_key(), PRESCRIBER_ID)
+    rx, equipment, claim, patient, _ = sample_inputs()
+    opening, _ = prescribe(rx, patient=patient, key=generate_key(), prescriber_id=PRESCRIBER_ID)
     r1cs, _, _ = statement()
+    return r1cs, _witness(opening, equipment, claim, r1cs.digest())
+
+
+def _witness(opening: Any, equipment: Any, claim: Any, circuit_id: str) -> list[int]:
+    """The equipment statement's witness, exactly as prove_claim computes it."""
+    from zkclaims.circuits.equipment import lens_inputs
+
+    from zkclaims.domain.bundle import claim_context
+    from zkclaims.domain.invoice import invoice_for
+    from zkclaims.domain.rules import RULES_2020
+    from zkclaims.prover import equipment_witness
+
     usages = (equipment.right.usage, equipment.left.usage)
     classes = (RULES_2020.classify_lens(opening.prescription.right, usages[0]),
                RULES_2020.classify_lens(opening.prescription.left, usages[1]))
-    context = claim_context(claim, invoice_for(equipment, classes, None, None), r1cs.digest())
-    return r1cs, equipment_witness(opening, usages, classes, context)
+    invoice = invoice_for(equipment, classes=classes, birth_date=opening.patient.birth_date)
+    context = claim_context(claim, invoice, circuit_id)
+    lenses = [lens_inputs(u) for u in usages]
+    designs = ["multifocal" if d else "unifocal" for d, _ in lenses]
+    return equipment_witness(opening, designs=designs, nears=[n for _, n in lenses],
+                             classes=classes, context=context)
 
 
 def run(rec: Recorder, ctx: Context) -> None:
@@ -111,40 +119,34 @@ def run(rec: Recorder, ctx: Context) -> None:
         return
     from zkclaims.circuits import load_verifying_key
 
-    from zkclaims.domain.claim import claim_context, day_number, invoice_for
-    from zkclaims.domain.rules import RULES_2020
-    from zkclaims.groth16 import Proof, prepare_verifying_key, prove, rerandomize, verify
+    from zkclaims.domain.packing import day_number
+    from zkclaims.groth16 import Proof, prepare_verifying_key, prove, verify
     from zkclaims.prescriber import TrustedPrescribers, generate_key, prescribe
-    from zkclaims.prover import equipment_witness, prove_claim, statement
+    from zkclaims.prover import prove_claim, statement
     from zkclaims.verifier import Verifier, load_bundle
 
     mode = rec.mode
-    rx, equipment, claim = sample_inputs()
+    rx, equipment, claim, patient, record = sample_inputs()
     key = generate_key()
     trusted = TrustedPrescribers()
     trusted.add(PRESCRIBER_ID, key, rx.prescriber_kind)
-    opening, attestation = prescribe(rx, key, PRESCRIBER_ID)
+    opening, attestation = prescribe(rx, patient=patient, key=key, prescriber_id=PRESCRIBER_ID)
     r1cs, qap, pk = statement()
     rows = {"constraints": r1cs.n_constraints}
     rec.value("claim.constraints", r1cs.n_constraints, "constraints",
               note=f"{r1cs.name}, {r1cs.n_public} public inputs, QAP domain {qap.domain.size}")
 
     # the witness, exactly as prove_claim computes it
-    usages = (equipment.right.usage, equipment.left.usage)
-    classes = (RULES_2020.classify_lens(opening.prescription.right, usages[0]),
-               RULES_2020.classify_lens(opening.prescription.left, usages[1]))
-    invoice = invoice_for(equipment, classes, None, None)
-    context = claim_context(claim, invoice, r1cs.digest())
     witness_box: dict[str, list[int]] = {}
 
     def make_witness() -> list[int]:
-        witness_box["w"] = equipment_witness(opening, usages, classes, context)
+        witness_box["w"] = _witness(opening, equipment, claim, r1cs.digest())
         return witness_box["w"]
 
     rec.time("claim.witness", "python", make_witness, params=rows,
              check=lambda w: r1cs.is_satisfied(w), note="EquipmentClaimCircuit().witness")
     w = witness_box["w"]
-    if w[4] != day_number(rx.issued_on):
+    if w[7] != day_number(rx.issued_on):
         raise RuntimeError("claim: the witness's prescription day is not the public one")
     ctx.claim_export = (r1cs, w)
     ctx.claim_rows = r1cs.n_constraints
@@ -173,7 +175,8 @@ def run(rec: Recorder, ctx: Context) -> None:
     bundles_box: dict[str, Any] = {}
 
     def do_prove_claim() -> Any:
-        bundles_box["b"] = prove_claim(opening, attestation, equipment, claim, backend="arkworks")
+        bundles_box["b"] = prove_claim(opening, attestation=attestation, equipment=equipment,
+                                       claim=claim, backend="arkworks")
         return bundles_box["b"]
 
     rec.time("claim.prove", "arkworks", do_prove_claim, params=rows, floor=msm_floor,
@@ -184,48 +187,51 @@ def run(rec: Recorder, ctx: Context) -> None:
               note="one ClaimBundle as compact JSON (proof: 192 bytes, hex-encoded in it)")
     rec.value("claim.proof_bytes", len(bytes.fromhex(bundle.proof)), "bytes",
               note="Groth16 proof, compressed points A|B|C")
-    verifier = Verifier(trusted, backend="arkworks")
-    rec.time_beside_floor("claim.verify", "arkworks", lambda: verifier.verify(text), pair4,
+    verifier = Verifier(trusted, insurer=claim.insurer, backend="arkworks")
+    rec.time_beside_floor("claim.verify", "arkworks",
+                          lambda: verifier.verify(text, beneficiary=record), pair4,
                           ctx.floor_check4, params=rows, check=lambda d: d is not None,
                           floor=[pair4, sig], note="Verifier.verify on the bundle's JSON text")
     # where verification time goes beyond the floor: parsing, the clear-text checks, the rules
     parsed = load_bundle(text)
     rec.time("claim.verify.parse", "python", lambda: load_bundle(text), params=rows,
              note="load_bundle: JSON text -> validated ClaimBundle (pydantic)")
-    rec.time("claim.verify.precheck", "arkworks", lambda: verifier.precheck(parsed),
+    rec.time("claim.verify.precheck", "arkworks",
+             lambda: verifier.precheck(parsed, beneficiary=record),
              params=rows, floor=[sig],
-             note="Verifier.precheck: circuit id, prices, attestation signature, calendar "
-                  "rules, claim context (SHA-256) and public inputs")
-    rec.time("claim.verify.decide", "python", lambda: verifier.decide(parsed), params=rows,
+             note="Verifier.precheck: pinned key, insurer and beneficiary, invoice and codes, "
+                  "attestation signature, calendar rules, the law's amounts, claim context "
+                  "(SHA-256), public inputs and patient tag (Poseidon)")
+    checked = verifier.precheck(parsed, beneficiary=record)
+    rec.time("claim.verify.decide", "python", lambda: verifier.decide(checked), params=rows,
              note="Verifier.decide: category, limits and amount payable (clear-text rules)")
     if mode.claim_pyecc:
-        slow = Verifier(trusted, backend="py_ecc")
-        rec.time("claim.verify", "py_ecc", lambda: slow.verify(text), params=rows,
+        slow = Verifier(trusted, insurer=claim.insurer, backend="py_ecc")
+        rec.time("claim.verify", "py_ecc", lambda: slow.verify(text, beneficiary=record),
+                 params=rows,
                  repeats=mode.pyecc_repeats, warmup=0, check=lambda d: d is not None,
                  floor=[measurement_key("floor.pairing_check", "py_ecc", {"pairs": 4}), sig],
                  note="proof made with arkworks")
 
-    # batches
+    # batches: distinct claims and prescriptions (a batch refuses a second bundle with the same
+    # claim id or the same commitment, whatever its proof bytes)
     top = max(mode.claim_batch_sizes)
-    distinct = []
-    for i in rec.bar(range(min(DISTINCT_BUNDLES, top)), "claim: bundles for batch verify"):
-        c = claim.model_copy(update={"claim_id": f"{claim.claim_id}-{i:03d}"})
-        distinct.append(prove_claim(opening, attestation, equipment, c, backend="arkworks"))
     texts = []
-    for i in rec.bar(range(top), "claim: re-randomised bundles"):
-        b = distinct[i % len(distinct)]
-        if i >= len(distinct):
-            p = rerandomize(vk, Proof.from_bytes(bytes.fromhex(b.proof)), "arkworks")
-            b = b.model_copy(update={"proof": p.to_bytes().hex()})
-        texts.append(b.model_dump_json())
+    for i in rec.bar(range(top), "claim: distinct bundles for batch verify"):
+        c = claim.model_copy(update={"claim_id": f"{claim.claim_id}-{i:03d}"})
+        o, a = prescribe(rx, patient=patient, key=key, prescriber_id=PRESCRIBER_ID)
+        texts.append(prove_claim(o, attestation=a, equipment=equipment, claim=c,
+                                 backend="arkworks").model_dump_json())
+    members = {record.member_id: record}
     for n in mode.claim_batch_sizes:
         batch = texts[:n]
         floor = [(pair4 if n == 1 else measurement_key("floor.pairing_check", "arkworks",
                                                        {"pairs": n + 3}), 1.0 / n), sig]
-        rec.time("claim.verify_many", "arkworks", lambda batch=batch: verifier.verify_many(batch),
+        rec.time("claim.verify_many", "arkworks",
+                 lambda batch=batch: verifier.verify_many(batch, beneficiaries=members),
                  params={**rows, "batch": n}, per=n, per_label="bundle", floor=floor,
                  check=lambda res, n=n: len(res) == n and all(r.accepted for r in res),
-                 note=f"{min(n, DISTINCT_BUNDLES)} distinct claims, the rest re-randomised proofs")
+                 note=f"{n} distinct claims and prescriptions")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,6 +9,11 @@ Installed as ``zkclaims.circuits`` (see ``pyproject.toml``).
   public input names, which setup made the keys), ``proving_key.bin`` (compact binary form),
   ``verifying_key.json``.
 
+The keys are trusted by digest, not by where they are read from: the verifier compares each
+key it loads with :data:`zkclaims.pins.VERIFYING_KEY_SHA256` (outside this folder).
+:data:`RETIRED_CIRCUITS` lists the circuit ids of earlier statement versions, which the
+verifier refuses with reason ``retired_circuit``.
+
 This ``__init__`` only *reads* artifacts (via :mod:`importlib.resources`, so it works from an
 installed wheel) and imports no circuit, builder or setup code: the verifier uses it.
 """
@@ -26,18 +31,28 @@ from zkclaims.errors import MalformedInputError
 __all__ = [
     "ARTIFACTS_DIR",
     "CIRCUIT_INFO_FORMAT",
+    "RETIRED_CIRCUITS",
     "artifact_names",
     "artifact_file",
     "circuit_info",
     "find_by_circuit_id",
     "load_verifying_key",
     "load_proving_key",
+    "clear_caches",
 ]
 
 #: Folder of the built artifacts, inside this package.
 ARTIFACTS_DIR = "artifacts"
 #: Format tag of ``circuit.json``.
 CIRCUIT_INFO_FORMAT = "zkclaims-circuit/v1"
+
+#: Circuit ids of retired statement versions -> why they are refused (``retired_circuit``).
+RETIRED_CIRCUITS: dict[str, str] = {
+    "adad4e2c01620030f577d8516bcf91b4b2d11c23de21b7f6ab4dfa9926550115": (
+        "optique-equipement-2020 statement version 1: it binds no patient and keeps the lens"
+        " design private, so it cannot show the claim is for this beneficiary and this lens"
+    ),
+}
 
 
 def _root() -> Traversable:
@@ -114,3 +129,9 @@ def load_proving_key(name: str) -> Any:
             f"{name}/proving_key.bin: circuit id or n_public differs from circuit.json"
         )
     return pk
+
+
+def clear_caches() -> None:
+    """Forget every artifact read so far (after a rebuild, or when the folder changes)."""
+    for f in (circuit_info, find_by_circuit_id, load_proving_key, load_verifying_key):
+        f.cache_clear()

@@ -1,19 +1,19 @@
-"""Audit: soundness of the equipment statement and of the builder, by forged witnesses.
+"""Audit: soundness of the equipment statement v2 and of the builder, by forged witnesses.
 
 Attacker model. In this frontend a witness variable is one of: an input (public or private),
 a hint output (``api.hint``: bits, inverses, quotients), or the output of a multiplication
 (``api.mul``), which the constraint ``a * b == out`` fixes once ``a`` and ``b`` are fixed. So a
 cheating prover's whole freedom is (inputs, hint outputs). :func:`forge` runs ``define`` in
 witness mode *without checks*, with any input values (including values the honest prover
-would refuse: usage 3, axis 200, packed >= 2**70, class r - 1) and with any hint outputs
-replaced; multiplications are then recomputed as the attacker must. Whatever comes out is
-checked with ``R1CS.is_satisfied`` of the compiled (deployed) constraint system.
+would refuse: design 2, near 2, axis 200, packed >= 2**70, class r - 1, another patient) and
+with any hint outputs replaced; multiplications are then recomputed as the attacker must.
+Whatever comes out is checked with ``R1CS.is_satisfied`` of the compiled (deployed) system.
 
 Soundness property checked: every forged witness that satisfies the R1CS has, as public lens
 classes, the classes that spec §2 (``../shared/spec/regulation.md``) gives for the committed
-prescription and the usages in the witness (an independent row-by-row reference below, not
-the circuit's formula), with usages in {far, near, progressive} and every packed field in
-range.
+prescription, the *public* design of each lens and the far/near choice in the witness (an
+independent row-by-row reference below, not the circuit's formula), every packed field in
+range, and as public patient tag the tag of the committed patient for the public claim context.
 """
 
 from __future__ import annotations
@@ -25,18 +25,13 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from zkclaims.circuits.equipment import (
-    USAGE_CODES,
-    EquipmentClaimCircuit,
-    LensClassCircuit,
-)
+from zkclaims.circuits.equipment import EquipmentClaimCircuit, LensClassCircuit
 
-from zkclaims import poseidon
 from zkclaims.circuit import Builder, Circuit, gadgets, private, public
 from zkclaims.circuit.builder import batch_inverse
-from zkclaims.domain import EyePrescription, LensUsage, Prescription, classify_lens
-from zkclaims.domain.claim import (
-    COMMITMENT_TAG,
+from zkclaims.commitment import commit_v2, patient_tag
+from zkclaims.domain import EyePrescription, LensUsage, Patient, Prescription, classify_lens
+from zkclaims.domain.packing import (
     EYE_BITS,
     PACKED_BITS,
     SPHERE_OFFSET,
@@ -47,8 +42,11 @@ from zkclaims.errors import AssignmentMissingError, CircuitError
 from zkclaims.field import R
 
 R1CS_EQ = EquipmentClaimCircuit().compile()
-FAR, NEAR, PROG = (USAGE_CODES[u] for u in (LensUsage.FAR, LensUsage.NEAR, LensUsage.PROGRESSIVE))
+#: (public design, private near) of each lens kind
+FAR, NEAR, PROG = (0, 0), (0, 1), (1, 0)
 DAY = dt.date(2025, 3, 10)
+PATIENT = Patient(ins="1 68 06 75 123 456 49", birth_date=dt.date(1968, 6, 1)).field_element()
+OTHER = Patient(ins="2 85 02 75 012 345 21", birth_date=dt.date(1968, 6, 1)).field_element()
 
 # An override: (hint label, input values, honest outputs) -> outputs, or None to keep them.
 Override = Callable[[str, list[int], list[int]], "list[int] | None"]
@@ -107,17 +105,16 @@ def spec_class(sphere_q: int, cylinder_q: int, multifocal: bool) -> int:
     return 1 if big <= 32 else 2
 
 
-def lens_spec_class(sphere_q: int, cylinder_q: int, addition_q: int, usage: int) -> int | None:
-    """Spec class of the lens for a usage code, None when the usage is not allowed."""
-    if usage == FAR:
+def lens_spec_class(sphere_q: int, cylinder_q: int, addition_q: int, design: int,
+                    near: int) -> int | None:
+    """Spec class of a lens of public ``design`` and private ``near``, None when refused."""
+    if (design, near) == FAR:
         return spec_class(sphere_q, cylinder_q, False)
-    if addition_q == 0:
-        return None  # near and progressive need an addition (spec §2, DESIGN §3)
-    if usage == NEAR:
+    if (design, near) not in (NEAR, PROG) or addition_q == 0:
+        return None  # near and multifocal need an addition (spec §2, DESIGN §3)
+    if (design, near) == NEAR:
         return spec_class(sphere_q + addition_q, cylinder_q, False)
-    if usage == PROG:
-        return spec_class(sphere_q, cylinder_q, True)
-    return None
+    return spec_class(sphere_q, cylinder_q, True)
 
 
 def eye_fields_of(packed: int, side: int) -> dict[str, int]:
@@ -136,11 +133,12 @@ def expected_classes(assignment: dict[str, int]) -> tuple[int, int] | None:
     if not 0 <= packed < 1 << PACKED_BITS:
         return None
     out = []
-    for side, usage in ((0, assignment["usage_right"]), (1, assignment["usage_left"])):
+    for side, name in ((0, "right"), (1, "left")):
         f = eye_fields_of(packed, side)
         if f["sphere_off"] == 0 or f["axis"] > 180 or (f["axis"] == 0) != (f["cylinder"] == 0):
             return None
-        cls = lens_spec_class(f["sphere_off"] - SPHERE_OFFSET, f["cylinder"], f["addition"], usage)
+        cls = lens_spec_class(f["sphere_off"] - SPHERE_OFFSET, f["cylinder"], f["addition"],
+                              assignment[f"design_{name}"], assignment[f"near_{name}"])
         if cls is None:
             return None
         out.append(cls)
@@ -156,20 +154,25 @@ def rx(right: tuple, left: tuple) -> Prescription:
 
 
 def assignment_for(
-    prescription: Prescription, usages: tuple[int, int], classes: tuple[int, int] | None = None,
-    *, blinding: int = 12345, context: int = 777,
+    prescription: Prescription, lenses: tuple[tuple[int, int], tuple[int, int]],
+    classes: tuple[int, int] | None = None, *, blinding: int = 12345, context: int = 777,
+    patient: int = PATIENT,
 ) -> dict[str, int]:
     packed = pack_prescription(prescription.canonical())
     a = {
-        "commitment": poseidon.hash2(packed, blinding, domain=COMMITMENT_TAG),
+        "commitment": commit_v2(packed, patient, blinding),
+        "patient_tag": patient_tag(patient, context),
+        "design_right": lenses[0][0],
         "class_right": 0,
+        "design_left": lenses[1][0],
         "class_left": 0,
         "prescription_day": day_number(DAY),
         "claim_context": context,
         "packed": packed,
+        "patient": patient,
         "blinding": blinding,
-        "usage_right": usages[0],
-        "usage_left": usages[1],
+        "near_right": lenses[0][1],
+        "near_left": lenses[1][1],
     }
     if classes is None:
         classes = expected_classes(a)
@@ -181,7 +184,7 @@ def assignment_for(
 def with_packed(a: dict[str, int], packed: int) -> dict[str, int]:
     """Same assignment with another packed value, the commitment and day fixed up to match."""
     out = dict(a, packed=packed)
-    out["commitment"] = poseidon.hash2(packed % R, a["blinding"], domain=COMMITMENT_TAG)
+    out["commitment"] = commit_v2(packed % R, a["patient"], a["blinding"])
     out["prescription_day"] = (packed >> (2 * EYE_BITS)) % (1 << 16)
     return out
 
@@ -222,13 +225,17 @@ def test_the_honest_classes_are_the_spec_reference():
 
 
 # ---------------------------------------------------------------------------------------------
-# claiming another class: every other public value, with honest hints
+# claiming another class or design: every other public value, with honest hints
 # ---------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("usages", [(FAR, FAR), (NEAR, PROG), (PROG, NEAR)])
-def test_no_other_public_class_is_satisfiable(usages):
-    a = assignment_for(RX_MAIN, usages)
+def _lens(a: dict[str, int], side: str, lens: tuple[int, int]) -> dict[str, int]:
+    return dict(a, **{f"design_{side}": lens[0], f"near_{side}": lens[1]})
+
+
+@pytest.mark.parametrize("lenses", [(FAR, FAR), (NEAR, PROG), (PROG, NEAR)])
+def test_no_other_public_class_is_satisfiable(lenses):
+    a = assignment_for(RX_MAIN, lenses)
     honest = (a["class_right"], a["class_left"])
     assert satisfied(a)
     for cr in (0, 1, 2, 3, R - 1, R - 2):
@@ -237,23 +244,70 @@ def test_no_other_public_class_is_satisfiable(usages):
                 assert not satisfied(dict(a, class_right=cr, class_left=cl)), (cr, cl)
 
 
-def test_usage_three_and_beyond_is_rejected():
-    """usage = 3 sets both bits (near and progressive): refused, as are usages >= 4 and r-1."""
+def test_the_public_design_admits_exactly_the_spec_classes():
+    """For each lens, every public (design, class) pair and every private near value the
+    attacker may pick: satisfiable iff spec §2 gives that class to that design (far or near
+    for a unifocal lens) for the committed prescription."""
+    base = assignment_for(RX_MAIN, (FAR, FAR))
+    canon = RX_MAIN.canonical()
+    for side, eye in (("right", canon.right), ("left", canon.left)):
+        spec = {(0, classify_lens(eye, LensUsage.FAR).code),
+                (0, classify_lens(eye, LensUsage.NEAR).code),
+                (1, classify_lens(eye, LensUsage.PROGRESSIVE).code)}
+        found = set()
+        for design in (0, 1, 2):
+            for near in (0, 1, R - 1):
+                for cls in (0, 1, 2):
+                    a = dict(_lens(base, side, (design, near)), **{f"class_{side}": cls})
+                    if satisfied(a):
+                        found.add((design, cls))
+        assert found == spec, side
+
+
+def test_design_and_near_outside_bits_are_rejected():
+    """design 2 (or r - 1) would scale the multifocal limit; near 2 would add the addition
+    twice; design = near = 1 would be a "near multifocal" lens: all refused."""
     a = assignment_for(RX_MAIN, (FAR, FAR))
-    for bad in (3, 4, 7, 1 << 70, R - 1, R - 2):
+    for bad in ((2, 0), (0, 2), (1, 1), (R - 1, 0), (0, R - 1), (3, 0), (1 << 70, 0)):
         for cr in (0, 1, 2):
-            for cl in (0, 1, 2):
-                forged = dict(a, usage_right=bad, class_right=cr, class_left=cl)
-                assert not satisfied(forged), (bad, cr, cl)
+            forged = dict(_lens(a, "right", bad), class_right=cr)
+            assert not satisfied(forged), (bad, cr)
 
 
-def test_near_or_progressive_without_addition_is_rejected():
+def test_near_or_multifocal_without_addition_is_rejected():
     no_add = rx((-8, 4, 90, 0), (20, 0, None, 0))
     a = assignment_for(no_add, (FAR, FAR))
-    for usage in (NEAR, PROG):
+    for lens in (NEAR, PROG):
         for cr in (0, 1, 2):
-            assert not satisfied(dict(a, usage_right=usage, class_right=cr))
-            assert not satisfied(dict(a, usage_left=usage, class_left=cr))
+            assert not satisfied(dict(_lens(a, "right", lens), class_right=cr))
+            assert not satisfied(dict(_lens(a, "left", lens), class_left=cr))
+
+
+# ---------------------------------------------------------------------------------------------
+# the patient: the commitment binds it, the tag is its tag for this claim
+# ---------------------------------------------------------------------------------------------
+
+
+def test_the_tag_of_another_patient_is_unsatisfiable():
+    """Another patient's prescription claimed for this beneficiary: the insurer expects the tag
+    of its record; a prover holding the other patient's opening cannot give that tag."""
+    other_rx = assignment_for(RX_MAIN, (PROG, PROG), patient=OTHER)
+    assert satisfied(other_rx)
+    victim_tag = patient_tag(PATIENT, other_rx["claim_context"])
+    assert not satisfied(dict(other_rx, patient_tag=victim_tag))
+    # ... nor by swapping the patient inside the witness: the commitment binds it
+    assert not satisfied(dict(other_rx, patient=PATIENT, patient_tag=victim_tag))
+    # the same patient with another birth date is another patient
+    younger = Patient(ins="1 68 06 75 123 456 49", birth_date=dt.date(1990, 6, 1))
+    a = assignment_for(RX_MAIN, (FAR, FAR))
+    assert not satisfied(dict(a, patient=younger.field_element(),
+                              patient_tag=patient_tag(younger.field_element(), 777)))
+
+
+def test_the_tag_is_bound_to_the_claim_context():
+    a = assignment_for(RX_MAIN, (FAR, FAR))
+    assert not satisfied(dict(a, claim_context=778))
+    assert satisfied(dict(a, claim_context=778, patient_tag=patient_tag(PATIENT, 778)))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -324,6 +378,8 @@ def test_commitment_binds_packed_and_blinding():
     # another valid prescription under the same commitment
     other = assignment_for(rx((-9, 4, 90, 8), (20, 0, None, 10)), (FAR, FAR))
     assert not satisfied(dict(other, commitment=a["commitment"]))
+    # the same prescription for another patient under the same commitment
+    assert not satisfied(dict(a, patient=OTHER, patient_tag=patient_tag(OTHER, 777)))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -365,23 +421,23 @@ def test_every_bit_decomposition_resists_the_top_bit_flip():
             low ^= 1  # truncation gave the honest bits back: offer a neighbour instead
         return [(low >> i) & 1 for i in range(k)]
 
-    for usages in [(FAR, NEAR), (PROG, PROG)]:
-        a = assignment_for(RX_MAIN, usages)
+    for lenses in [(FAR, NEAR), (PROG, PROG)]:
+        a = assignment_for(RX_MAIN, lenses)
         positions = _hint_positions(a, ":hint:bits")
-        # packed (1) + per eye: axis <= 180 (1), usage (1), 4 comparators = 13
-        assert len(positions) == 13
+        # packed (1) + per eye: axis <= 180 (1), 4 comparators = 11
+        assert len(positions) == 11
         for pos in positions:
             w, _ = forge(a, _at_position(pos, flip))
             assert w != forge(a)[0]
             assert not R1CS_EQ.is_satisfied(w), pos
-    assert len(needs) == 26 and all(n >= 1 << k for n, k in needs)
+    assert len(needs) == 22 and all(n >= 1 << k for n, k in needs)
 
 
 def test_inverse_hints_cannot_fake_is_zero():
     """is_zero(x) with x != 0: a hinted inverse of 0 (claim "x == 0") or a wrong inverse fails.
 
     The addition of both eyes is non-zero; faking "addition is zero" or "cylinder is zero"
-    would change the class or the allowed usages.
+    would change the class or the allowed lenses.
     """
     a = assignment_for(RX_MAIN, (PROG, NEAR))
     positions = _hint_positions(a, ":hint:inverse")
@@ -424,7 +480,8 @@ _EYE = st.tuples(
 
 @st.composite
 def attacks(draw):
-    """A forged assignment (raw packed fields, any usage, any claimed classes) and hint edits."""
+    """A forged assignment (raw packed fields, any design and near flag, any claimed classes,
+    sometimes another patient or a tag of another context) and hint edits."""
     fields = [draw(_EYE), draw(_EYE)]
     packed = 0
     for side, (s, c, ax, add) in enumerate(fields):
@@ -435,14 +492,19 @@ def attacks(draw):
     packed |= day_number(DAY) << (2 * EYE_BITS)
     if draw(st.integers(0, 9)) == 0:
         packed += draw(st.sampled_from([1 << 70, R - (1 << 70), 1 << 69]))
-    u = st.sampled_from([0, 1, 2, 0, 1, 2, 3])
-    usage = draw(st.tuples(u, u))
+    bit = st.sampled_from([0, 1, 0, 1, 0, 1, 2, R - 1])
+    design, near = draw(st.tuples(bit, bit)), draw(st.tuples(bit, bit))
+    patient = draw(st.sampled_from([PATIENT, PATIENT, PATIENT, OTHER]))
     a = {
-        "commitment": 0, "class_right": 0, "class_left": 0, "prescription_day": day_number(DAY),
-        "claim_context": 5, "packed": packed % R, "blinding": 99,
-        "usage_right": usage[0], "usage_left": usage[1],
+        "commitment": 0, "patient_tag": patient_tag(PATIENT, 5),
+        "design_right": design[0], "class_right": 0, "design_left": design[1],
+        "class_left": 0, "prescription_day": day_number(DAY),
+        "claim_context": 5, "packed": packed % R, "patient": patient, "blinding": 99,
+        "near_right": near[0], "near_left": near[1],
     }
     a = with_packed(a, packed % R)
+    if draw(st.integers(0, 3)) == 0:  # the tag of the patient in the witness, or another
+        a["patient_tag"] = patient_tag(patient, draw(st.sampled_from([5, 6])))
     a["prescription_day"] = day_number(DAY)
     cls = [0, 1, 2, 3, R - 1]
     a["class_right"] = draw(st.sampled_from(cls))
@@ -462,9 +524,11 @@ def attacks(draw):
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(attacks())
 def test_property_every_satisfying_forgery_claims_the_spec_classes(case):
-    """Random raw prescriptions, usages 0..3, claimed classes in {0, 1, 2, 3, r-1}, and random
-    edits of random hints (bit flips, random values, +1, wrap-around by r - 2**k): whenever the
-    R1CS is satisfied, the public classes are spec §2's for the committed fields and usages."""
+    """Random raw prescriptions, designs and near flags in {0, 1, 2, r-1}, claimed classes in
+    {0, 1, 2, 3, r-1}, another patient or context for the tag, and random edits of random
+    hints (bit flips, random values, +1, wrap-around by r - 2**k): whenever the R1CS is
+    satisfied, the public classes are spec §2's for the committed fields and public designs,
+    and the public tag is the committed patient's for the public claim context."""
     a, edits = case
     counter = [0]
 
@@ -495,6 +559,8 @@ def test_property_every_satisfying_forgery_claims_the_spec_classes(case):
         exp = expected_classes(a)
         assert exp is not None, a
         assert (a["class_right"], a["class_left"]) == exp
+        assert a["patient_tag"] == patient_tag(a["patient"], a["claim_context"])
+        assert a["commitment"] == commit_v2(a["packed"], a["patient"], a["blinding"])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -526,7 +592,8 @@ def test_no_unconstrained_variable_and_every_public_input_used():
 
 def test_structure_is_the_same_in_compile_scalar_and_batch_modes():
     """Assignments that exercise every branch of the data (zero / non-zero cylinder and
-    addition, each usage, negative / positive spheres, the bounds) give the compiled digest."""
+    addition, each lens kind, negative / positive spheres, the bounds) give the compiled
+    digest."""
     digest = R1CS_EQ.digest()
     cases = [
         assignment_for(RX_MAIN, (FAR, FAR)),
@@ -631,23 +698,43 @@ def test_constant_and_variable_operands_give_sound_gadgets():
 # ---------------------------------------------------------------------------------------------
 
 
-def test_design_note_the_usage_is_the_provers_choice():
-    """NOT A CIRCUIT BUG, a limit of the statement (reported to the lead): the lens usage is a
-    private input bound to nothing the insurer sees, so for a prescription with an addition
-    the same commitment and claim context admit proofs of *different* classes (far: simple,
-    progressive: complex). The proof shows "the claimed class is spec §2's for this
-    prescription and SOME usage it allows", not "for the lens delivered"."""
+def test_design_note_far_or_near_is_the_provers_choice():
+    """A limit of the statement, documented (docs/claim.md): the design of each lens is public
+    and proven, but whether a unifocal lens is for far or near vision stays private, as the
+    grouping codes never said it. For a presbyope whose near power is of a higher class, the
+    same public design (unifocal) admits both classes. A far lens claimed multifocal shows
+    "multifocal" to the insurer: the design is the optician's declaration, as on today's codes,
+    which the public insurer receives as detailed codes."""
     far = assignment_for(RX_MAIN, (FAR, FAR))
-    prog = assignment_for(RX_MAIN, (PROG, PROG))
-    assert far["commitment"] == prog["commitment"]
-    assert far["claim_context"] == prog["claim_context"]
-    assert (far["class_right"], far["class_left"]) != (prog["class_right"], prog["class_left"])
-    assert satisfied(far) and satisfied(prog)
-    # without an addition there is no choice: far is the only usage allowed
+    near = assignment_for(RX_MAIN, (FAR, NEAR))  # left +5.00 add 2.50: near +7.50 complex
+    assert (far["design_left"], near["design_left"]) == (0, 0)
+    assert (far["class_left"], near["class_left"]) == (0, 1)
+    assert satisfied(far) and satisfied(near)
+    # a multifocal claim changes the public design: the insurer sees it
+    prog = assignment_for(RX_MAIN, (FAR, PROG))
+    assert prog["design_left"] == 1 and satisfied(prog)
+    # without an addition there is no choice: a far unifocal lens only
     no_add = assignment_for(rx((-8, 4, 90, 0), (20, 0, None, 0)), (FAR, FAR))
-    for usage in (NEAR, PROG):
+    for lens in (NEAR, PROG):
         for cls in (0, 1, 2):
-            assert not satisfied(dict(no_add, usage_right=usage, class_right=cls))
+            assert not satisfied(dict(_lens(no_add, "right", lens), class_right=cls))
+
+
+def test_a_presbyopes_far_single_vision_lens_cannot_be_claimed_one_class_higher():
+    """The attack of issue 9 (door 2): a presbyope fitted with single-vision far lenses claimed
+    as progressive (category c instead of a). With the design public, a unifocal lens keeps
+    its class: -2.00 add 2.00 is simple for far and for near; claiming it complex under the
+    unifocal design it was delivered with is unsatisfiable for every private choice."""
+    presbyope = rx((-8, 0, None, 8), (-6, 4, 90, 8))
+    a = assignment_for(presbyope, (FAR, FAR))
+    assert (a["class_right"], a["class_left"]) == (0, 0)
+    for near in (0, 1):
+        for side in ("right", "left"):
+            for cls in (1, 2):
+                forged = dict(_lens(a, side, (0, near)), **{f"class_{side}": cls})
+                assert not satisfied(forged), (side, near, cls)
+    # the class the attacker wanted is only reachable by declaring the lens multifocal
+    assert satisfied(assignment_for(presbyope, (PROG, PROG), (1, 1)))
 
 
 def test_gadgets_and_statements_never_read_values():
@@ -690,6 +777,6 @@ def test_lens_class_gadget_range_preconditions_hold_in_the_deployed_circuit():
     Check it on the compiled builder: each eye's fields are recorded with those ranges."""
     b = EquipmentClaimCircuit().builder()
     widths = sorted(b._ranges.values())
-    # packed (70), per eye: 4 fields (8, 6, 8, 5), the usage (2), and comparator internals
-    for w in (70, 8, 6, 5, 2):
+    # packed (70), per eye: 4 fields (8, 6, 8, 5), and comparator internals
+    for w in (70, 8, 6, 5):
         assert w in widths

@@ -359,5 +359,5 @@ def test_shipped_equipment_key_is_not_a_dev_key_and_is_not_degenerate():
     vk = load_verifying_key(name)
     assert vk.setup in (SETUP_ONE_PARTY, SETUP_CEREMONY) and vk.setup != SETUP_DEV
     assert vk.delta_g2 != vk.gamma_g2 and G1_IDENTITY_BYTES not in vk.ic
-    assert len(set(vk.ic)) == len(vk.ic) == circuit_info(name)["n_public"] + 1 == 6
+    assert len(set(vk.ic)) == len(vk.ic) == circuit_info(name)["n_public"] + 1 == 9
     groth16.prepare_verifying_key(vk, ark)  # every point decodes (curve + subgroup)

@@ -1,4 +1,4 @@
-"""zkclaims.domain.claim: packing, commitment tag, Claim/Invoice models, claim context, schema."""
+"""The claim data: packing, Claim/Invoice v2, grouping codes, claim context, bundle schema."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import zkclaims.domain.claim as claim_module
 from zkclaims.domain import (
     Equipment,
     EyePrescription,
@@ -18,29 +19,35 @@ from zkclaims.domain import (
     Guarantee,
     Lens,
     LensClass,
+    LensDesign,
     Prescription,
     reimburse,
 )
-from zkclaims.domain.claim import (
-    COMMITMENT_TAG,
-    COMMITMENT_TAG_NAME,
-    PACKED_BITS,
-    PACKING_LAYOUT,
-    Claim,
+from zkclaims.domain.bundle import (
     ClaimBundle,
-    Contract,
-    Invoice,
     bundle_json_schema,
     claim_context,
     claim_context_bytes,
+)
+from zkclaims.domain.contract import Contract
+from zkclaims.domain.invoice import (
+    MAX_CENTS,
+    Claim,
+    Invoice,
+    check_invoice,
+    invoice_for,
+    reimburse_invoice,
+)
+from zkclaims.domain.lpp import classe_a_lens_code
+from zkclaims.domain.packing import (
+    PACKED_BITS,
+    PACKING_LAYOUT,
     day_from_number,
     day_number,
-    invoice_for,
     pack_prescription,
-    reimburse_invoice,
     unpack_prescription,
 )
-from zkclaims.errors import InvalidInputError
+from zkclaims.errors import ClaimRejected, InvalidInputError
 from zkclaims.field import R
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -132,11 +139,12 @@ def test_day_numbers():
         day_number(dt.date(2149, 6, 7))
 
 
-def test_commitment_tag_is_derived_from_its_versioned_name():
-    assert COMMITMENT_TAG_NAME.endswith("packing-v1")
-    digest = hashlib.sha256(COMMITMENT_TAG_NAME.encode()).digest()
-    assert COMMITMENT_TAG == int.from_bytes(digest, "big") >> 8
-    assert 0 < COMMITMENT_TAG < R and COMMITMENT_TAG.bit_length() <= 248
+def test_the_v1_commitment_is_gone_and_the_old_module_still_re_exports():
+    """The commitment v1 (prescription and blinding, no patient) is retired: nothing exports
+    it; zkclaims.domain.claim keeps re-exporting the claim data from its new modules."""
+    assert not hasattr(claim_module, "COMMITMENT_TAG")
+    assert claim_module.Claim is Claim and claim_module.ClaimBundle is ClaimBundle
+    assert set(claim_module.__all__) <= set(dir(claim_module))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -147,86 +155,153 @@ CLAIM = Claim(
     insurer="AMC-1",
     claim_id="C-1",
     optician="FINESS-1",
+    beneficiary="MBR-1",
     delivered_on=dt.date(2025, 4, 2),
-    patient_birth_date=dt.date(1968, 6, 1),
 )
 EQUIPMENT = Equipment(
-    right=Lens(usage="far", price_cents=10000),
+    right=Lens(usage="far", price_cents=10000, grouping_code="VU2"),
     left=Lens(usage="far", price_cents=11000, classe="A"),
     frame=Frame(price_cents=9000),
     delivered_on=dt.date(2025, 4, 2),
 )
 CLASSES = (LensClass.SIMPLE, LensClass.COMPLEX)
+BIRTH = dt.date(1968, 6, 1)
 CID = "ab" * 32
 
 
-def test_claim_validation_names_the_field():
+def test_claim_names_the_beneficiary_and_no_birth_date():
+    assert CLAIM.beneficiary == "MBR-1" and "patient_birth_date" not in Claim.model_fields
     with pytest.raises(InvalidInputError, match="insurer"):
         Claim.model_validate({**CLAIM.model_dump(), "insurer": " "})
     with pytest.raises(InvalidInputError, match="claim_id"):
         Claim.model_validate({**CLAIM.model_dump(), "claim_id": "a\nb"})
-    with pytest.raises(InvalidInputError, match="patient_birth_date"):
-        Claim.model_validate({**CLAIM.model_dump(), "patient_birth_date": dt.date(2026, 1, 1)})
-    with pytest.raises(InvalidInputError):
-        Claim.model_validate({**CLAIM.model_dump(), "extra": 1})
+    with pytest.raises(InvalidInputError, match="beneficiary"):
+        Claim.model_validate({**CLAIM.model_dump(), "beneficiary": "M" * 65})
+    with pytest.raises(InvalidInputError) as e:  # the v1 field is refused, not ignored
+        Claim.model_validate({**CLAIM.model_dump(), "patient_birth_date": "1990-01-01"})
+    assert e.value.field == "patient_birth_date"
 
 
-def test_invoice_for_and_inconsistencies():
-    inv = invoice_for(EQUIPMENT, CLASSES, {"right": 500}, {"left": 12000})
-    assert inv.total_cents == 30000 and inv.right.amo_cents == 500
-    assert inv.left.plv_cents == 12000 and inv.left.lens_class is LensClass.COMPLEX
-    assert inv.frame.lens_class is None and inv.inconsistencies() == []
-    bad = inv.model_copy(update={"total_cents": 29999})
-    assert any("total_cents" in p for p in bad.inconsistencies())
-    line = inv.right.model_copy(update={"amo_cents": 10001})
-    problems = inv.model_copy(update={"right": line}).inconsistencies()
-    assert any("right.amo_cents" in p for p in problems)
-    noplv = inv.left.model_copy(update={"plv_cents": None})
-    problems = inv.model_copy(update={"left": noplv}).inconsistencies()
-    assert any("left.plv_cents" in p for p in problems)
-    with pytest.raises(InvalidInputError, match="amo_cents"):
-        invoice_for(EQUIPMENT, CLASSES, {"glasses": 1})
+def test_invoice_for_derives_designs_and_codes():
+    inv = invoice_for(EQUIPMENT, classes=CLASSES, birth_date=BIRTH)
+    assert inv.total_cents == 30000
+    assert (inv.right.design, inv.right.lens_class, inv.right.grouping_code) == (
+        LensDesign.UNIFOCAL, LensClass.SIMPLE, "VU2")
+    assert (inv.left.design, inv.left.lens_class, inv.left.grouping_code) == (
+        LensDesign.UNIFOCAL, LensClass.COMPLEX, "V02")  # classe A: from design and class
+    assert inv.frame.grouping_code == "M03" and inv.frame.design is None
+    check_invoice(inv)
+    # a child's frame (under 16 on the delivery day) gets the child code
+    child = invoice_for(EQUIPMENT, classes=CLASSES, birth_date=dt.date(2015, 1, 1))
+    assert child.frame.grouping_code == "M04"
+    a_frame = EQUIPMENT.model_copy(update={"frame": Frame(price_cents=3000, classe="A")})
+    assert invoice_for(a_frame, classes=CLASSES, birth_date=BIRTH).frame.grouping_code == "M01"
+    # no AMO share, no price cap: the invoice carries only what the optician declares
+    assert set(inv.right.model_dump()) == {"price_cents", "classe", "grouping_code", "design",
+                                           "lens_class"}
+
+
+def test_invoice_for_refuses_what_the_optician_cannot_declare():
+    no_code = EQUIPMENT.model_copy(update={"right": Lens(usage="far", price_cents=1)})
+    with pytest.raises(InvalidInputError) as e:
+        invoice_for(no_code, classes=CLASSES, birth_date=BIRTH)
+    assert e.value.field == "equipment.right.grouping_code" and "VU1-VU7" in str(e.value)
+    wrong_a = EQUIPMENT.model_copy(update={
+        "left": Lens(usage="far", price_cents=1, classe="A", grouping_code="V04")})
+    with pytest.raises(ClaimRejected) as r:
+        invoice_for(wrong_a, classes=CLASSES, birth_date=BIRTH)
+    assert r.value.reason == "grouping_code_mismatch" and "V02" in str(r.value)
+    huge = EQUIPMENT.model_copy(update={
+        "right": Lens(usage="far", price_cents=MAX_CENTS + 1, grouping_code="VU1")})
+    with pytest.raises(InvalidInputError) as e:
+        invoice_for(huge, classes=CLASSES, birth_date=BIRTH)
+    assert e.value.field == "equipment.right.price_cents"
+
+
+def test_classe_a_lens_codes_follow_design_and_class():
+    assert [classe_a_lens_code(d, c) for d, c in (
+        ("unifocal", "simple"), ("unifocal", "complex"), ("multifocal", "complex"),
+        ("multifocal", "very_complex"))] == ["V01", "V02", "V03", "V04"]
+    for d, c in (("unifocal", "very_complex"), ("multifocal", "simple")):
+        with pytest.raises(InvalidInputError):
+            classe_a_lens_code(d, c)
+
+
+def _with(inv: Invoice, side: str, **update) -> Invoice:
+    line = getattr(inv, side)
+    return inv.model_copy(update={side: type(line).model_validate({**line.model_dump(),
+                                                                    **update})})
+
+
+@pytest.mark.parametrize("side, update, reason, words", [
+    ("right", {"grouping_code": "VM2"}, "grouping_code_mismatch", "VU1-VU7"),
+    ("right", {"grouping_code": "V01"}, "grouping_code_mismatch", "VU1-VU7"),  # a classe A code
+    ("right", {"grouping_code": "VU8"}, "grouping_code_mismatch", "VU1-VU7"),
+    ("right", {"grouping_code": "M03"}, "grouping_code_mismatch", "VU1-VU7"),  # a frame code
+    ("left", {"grouping_code": "V01"}, "grouping_code_mismatch", "V02"),
+    ("left", {"grouping_code": "VU2"}, "grouping_code_mismatch", "V02"),
+    ("left", {"lens_class": "very_complex"}, "inconsistent_invoice", "spec §2"),
+    ("left", {"design": None}, "inconsistent_invoice", "left.design"),
+    ("left", {"lens_class": None}, "inconsistent_invoice", "left.lens_class"),
+    ("frame", {"grouping_code": "M01"}, "grouping_code_mismatch", "M03, M04"),
+    ("frame", {"grouping_code": "VU1"}, "grouping_code_mismatch", "M03, M04"),
+    ("frame", {"grouping_code": "S01"}, "grouping_code_mismatch", "M03, M04"),  # a service
+    ("frame", {"design": "unifocal"}, "inconsistent_invoice", "frame"),
+    ("frame", {"lens_class": "simple"}, "inconsistent_invoice", "frame"),
+])
+def test_check_invoice_refuses_codes_that_disagree(side, update, reason, words):
+    """Classe A lens codes follow from the proven design and class; a classe B code is a
+    label whose VU/VM prefix must be the proven design (never read as a class); frames."""
+    inv = invoice_for(EQUIPMENT, classes=CLASSES, birth_date=BIRTH)
+    with pytest.raises(ClaimRejected) as e:
+        check_invoice(_with(inv, side, **update))
+    assert e.value.reason == reason and words in str(e.value), str(e.value)
+
+
+def test_classe_b_labels_are_not_classes():
+    """VU7 on a simple unifocal lens is accepted: classe B grades are LPP labels (spec §7)."""
+    inv = invoice_for(EQUIPMENT, classes=CLASSES, birth_date=BIRTH)
+    for code in ("VU1", "VU4", "VU7"):
+        check_invoice(_with(inv, "right", grouping_code=code))
+    multi = _with(inv, "right", design="multifocal", lens_class="complex", grouping_code="VM7")
+    check_invoice(multi)
+    with pytest.raises(ClaimRejected, match="invoice.total_cents"):
+        check_invoice(inv.model_copy(update={"total_cents": 29999}))
 
 
 @pytest.mark.parametrize("guarantees", [None, {"b": Guarantee(equipment_cents=30_000)}])
 def test_reimburse_invoice_equals_reimburse_on_the_equipment(guarantees):
-    # The invoice carries no usage; the decision is the one of the full equipment (spec §3-§4).
-    inv = invoice_for(EQUIPMENT, CLASSES, {"right": 500, "frame": 300}, {"left": 10_000})
-    d = reimburse_invoice(inv, guarantees)
-    assert d == reimburse(EQUIPMENT, {"right": 500, "frame": 300}, guarantees,
-                          lens_classes=CLASSES, plv={"left": 10_000})
+    # The invoice carries no usage; the decision is the one of the full equipment (spec §3-§4)
+    # with the AMO shares and caps the insurer computed.
+    inv = invoice_for(EQUIPMENT, classes=CLASSES, birth_date=BIRTH)
+    amo, plv = {"right": 3, "left": 500, "frame": 3}, {"left": 10_000}
+    d = reimburse_invoice(inv, amo_paid=amo, plv=plv, guarantees=guarantees)
+    assert d == reimburse(EQUIPMENT, amo, guarantees, lens_classes=CLASSES, plv=plv)
     assert d.category.code == "b" and d.payment("left").patient_cents == 1_000  # above PLV
 
 
-def test_reimburse_invoice_needs_both_lens_classes():
-    inv = invoice_for(EQUIPMENT, CLASSES, None, {"left": 12000})
-    noclass = inv.model_copy(update={"right": inv.right.model_copy(update={"lens_class": None})})
-    with pytest.raises(InvalidInputError) as info:
-        reimburse_invoice(noclass)
-    assert info.value.field == "invoice.right.lens_class"
-
-
 def test_claim_context_is_a_field_element_that_changes_with_every_field():
-    inv = invoice_for(EQUIPMENT, CLASSES)
+    inv = invoice_for(EQUIPMENT, classes=CLASSES, birth_date=BIRTH)
     base = claim_context(CLAIM, inv, CID)
     assert 0 <= base < R
     raw = claim_context_bytes(CLAIM, inv, CID)
-    assert raw.startswith(b"zkclaims/claim-context/v1\x00")
-    assert json.loads(raw.split(b"\x00", 1)[1])["claim"]["claim_id"] == "C-1"
+    assert raw.startswith(b"zkclaims/claim-context/v2\x00")
+    assert json.loads(raw.split(b"\x00", 1)[1])["claim"]["beneficiary"] == "MBR-1"
     assert base == int.from_bytes(hashlib.sha256(raw).digest(), "big") % R
     variants = [
         (CLAIM.model_copy(update={"insurer": "AMC-2"}), inv, CID),
         (CLAIM.model_copy(update={"claim_id": "C-2"}), inv, CID),
         (CLAIM.model_copy(update={"optician": "FINESS-2"}), inv, CID),
+        (CLAIM.model_copy(update={"beneficiary": "MBR-2"}), inv, CID),
         (CLAIM.model_copy(update={"delivered_on": dt.date(2025, 4, 3)}), inv, CID),
-        (CLAIM.model_copy(update={"patient_birth_date": dt.date(1968, 6, 2)}), inv, CID),
         (CLAIM, inv.model_copy(update={"total_cents": 1}), CID),
-        (CLAIM, invoice_for(EQUIPMENT, (LensClass.COMPLEX, LensClass.COMPLEX)), CID),
-        (CLAIM, invoice_for(EQUIPMENT, CLASSES, {"frame": 1}), CID),
-        (CLAIM, invoice_for(EQUIPMENT, CLASSES, None, {"left": 1}), CID),
+        (CLAIM, invoice_for(EQUIPMENT, classes=(LensClass.COMPLEX, LensClass.COMPLEX),
+                            birth_date=BIRTH), CID),
+        (CLAIM, _with(inv, "right", grouping_code="VU3"), CID),
+        (CLAIM, _with(inv, "right", design="multifocal"), CID),
         (CLAIM, invoice_for(EQUIPMENT.model_copy(update={"frame": Frame(price_cents=9000,
                                                                           classe="A")}),
-                            CLASSES), CID),
+                            classes=CLASSES, birth_date=BIRTH), CID),
         (CLAIM, inv, "cd" * 32),
     ]
     seen = {base}
@@ -236,9 +311,21 @@ def test_claim_context_is_a_field_element_that_changes_with_every_field():
         seen.add(ctx)
 
 
-def test_invoice_json_round_trip():
-    inv = invoice_for(EQUIPMENT, CLASSES)
+def test_invoice_json_round_trip_and_bounds():
+    inv = invoice_for(EQUIPMENT, classes=CLASSES, birth_date=BIRTH)
     assert Invoice.model_validate_json(inv.model_dump_json()) == inv
+    doc = json.loads(inv.model_dump_json())
+    for path, value in ((("right", "price_cents"), MAX_CENTS + 1), (("total_cents",), 10**400),
+                        (("right", "amo_cents"), 5), (("left", "plv_cents"), 12000),
+                        (("frame", "grouping_code"), "m03")):
+        bad = json.loads(json.dumps(doc))
+        node = bad
+        for k in path[:-1]:
+            node = node[k]
+        node[path[-1]] = value
+        with pytest.raises(InvalidInputError) as e:
+            Invoice.model_validate(bad)
+        assert e.value.field == ".".join(path), (path, e.value)
 
 
 def test_bundle_schema_file_is_in_sync():
@@ -246,12 +333,20 @@ def test_bundle_schema_file_is_in_sync():
     on_disk = json.loads(path.read_text())
     assert on_disk == bundle_json_schema(), (
         "schemas/claim-bundle.schema.json is stale: regenerate it with "
-        "`python -m zkclaims.domain.claim > schemas/claim-bundle.schema.json`"
+        "`python -m zkclaims.domain.bundle > schemas/claim-bundle.schema.json`"
     )
-    assert on_disk["properties"]["format"]["const"] == "zkclaims-claim-bundle/v1"
+    assert on_disk["properties"]["format"]["const"] == "zkclaims-claim-bundle/v2"
     assert set(on_disk["required"]) >= {"circuit_id", "claim", "invoice", "attestation",
                                         "public_inputs", "proof"}
-    assert "prescription" not in json.dumps(on_disk["properties"])
+    fields = {name for d in (on_disk, *on_disk["$defs"].values())
+              for name in d.get("properties", {})}
+    for word in ("prescription", "sphere", "usage", "amo_cents", "plv_cents",
+                 "patient_birth_date", "birth_date", "ins", "blinding", "near_right"):
+        assert word not in fields, word
+    for field in ("patient_tag", "design_right", "design_left"):
+        assert field in on_disk["$defs"]["PublicInputs"]["properties"]
+    money = on_disk["$defs"]["InvoiceLine"]["properties"]["price_cents"]
+    assert money["maximum"] == MAX_CENTS
     assert ClaimBundle.model_config["extra"] == "forbid"
 
 

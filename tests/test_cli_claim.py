@@ -23,13 +23,14 @@ MARKER = "<!-- zkclaims:claim-commands -->"
 #: The same commands, run directly until the README section is merged.
 FALLBACK_COMMANDS = """\
 $ zkclaims keygen --out prescriber.pem --prescriber-id RPPS-10001234567 --trusted prescribers.json
-$ zkclaims prescribe examples/prescription.json --key prescriber.pem \\
-    --prescriber-id RPPS-10001234567 --out-opening opening.json --out-attestation attestation.json
+$ zkclaims prescribe examples/prescription.json --patient examples/patient.json \\
+    --key prescriber.pem --prescriber-id RPPS-10001234567 \\
+    --out-opening opening.json --out-attestation attestation.json
 $ zkclaims prove --opening opening.json --attestation attestation.json \\
-    --equipment examples/equipment.json --claim examples/claim.json \\
-    --amo right=5,left=5,frame=3 --out bundle.json
+    --equipment examples/equipment.json --claim examples/claim.json --out bundle.json
 $ zkclaims inspect bundle.json
-$ zkclaims verify bundle.json --trusted prescribers.json --contract examples/contract.json
+$ zkclaims verify bundle.json --trusted prescribers.json --insurer AMC-75000123 \\
+    --beneficiary examples/beneficiary.json --contract examples/contract.json
 $ zkclaims export-snarkjs bundle.json --out-dir snarkjs
 $ zkclaims demo
 """
@@ -110,7 +111,8 @@ def test_bundle_from_cli_discloses_no_prescription(walkthrough):
 
 def test_verify_exit_codes(walkthrough, capsys):
     d, _ = walkthrough
-    args = ["--trusted", str(d / "prescribers.json")]
+    args = ["--trusted", str(d / "prescribers.json"), "--insurer", "AMC-75000123",
+            "--beneficiary", str(d / "examples/beneficiary.json")]
     assert main(["verify", str(d / "bundle.json"), *args, "--json"]) == EXIT_OK
     assert json.loads(capsys.readouterr().out)["valid"] is True
     data = json.loads((d / "bundle.json").read_text())
@@ -136,12 +138,19 @@ def test_verify_exit_codes(walkthrough, capsys):
     assert main(["verify", str(d / "badpoint.json"), *args]) == EXIT_MALFORMED
     assert "proof.a" in capsys.readouterr().err
     assert main(["verify", str(d / "bundle.json")]) == EXIT_MALFORMED
+    # the insurer and the beneficiary record are required
+    assert main(["verify", str(d / "bundle.json"), *args[:2], *args[4:]]) == EXIT_MALFORMED
+    assert "--insurer" in capsys.readouterr().err
+    assert main(["verify", str(d / "bundle.json"), *args[:4]]) == EXIT_MALFORMED
+    assert "--beneficiary" in capsys.readouterr().err
 
 
 def test_untrusted_prescriber_exit_1(walkthrough, capsys):
     d, _ = walkthrough
     (d / "empty.json").write_text('{"prescribers": {}}')
-    assert main(["verify", str(d / "bundle.json"), "--trusted", str(d / "empty.json")]) == 1
+    assert main(["verify", str(d / "bundle.json"), "--trusted", str(d / "empty.json"),
+                 "--insurer", "AMC-75000123", "--beneficiary",
+                 str(d / "examples/beneficiary.json")]) == 1
     assert "untrusted_prescriber" in capsys.readouterr().out
 
 
@@ -153,7 +162,7 @@ def test_export_snarkjs_files_verify(walkthrough):
     vk = snarkjs.load_verification_key(vk_json)
     proof = snarkjs.load_proof(json.loads((d / "snarkjs/proof.json").read_text()))
     public = snarkjs.load_public(json.loads((d / "snarkjs/public.json").read_text()))
-    assert len(public) == 5
+    assert len(public) == 8
     assert verify(vk, public, proof)
     assert not verify(vk, [public[0] + 1, *public[1:]], proof)
 
@@ -174,15 +183,30 @@ def test_prescribe_and_prove_bad_input_exit_2(workdir, capsys):
     assert main(["keygen", "--out", "k.pem", "--prescriber-id", "A", "--trusted", "t.json"]) == 0
     Path("rx.json").write_text('{"right": {"sphere": -2.3}, "left": {"sphere": "1"},'
                                ' "issued_on": "2025-01-01"}')
-    assert main(["prescribe", "rx.json", "--key", "k.pem", "--prescriber-id", "A",
+    pat = ["--patient", "examples/patient.json"]
+    assert main(["prescribe", "rx.json", *pat, "--key", "k.pem", "--prescriber-id", "A",
                  "--out-opening", "o.json", "--out-attestation", "a.json"]) == EXIT_MALFORMED
     assert "right.sphere" in capsys.readouterr().err
     assert main(["prescribe", "examples/prescription.json", "--key", "k.pem", "--prescriber-id",
-                 "A", "--out-opening", "o.json", "--out-attestation", "a.json"]) == EXIT_OK
-    assert main(["prove", "--opening", "o.json", "--attestation", "a.json", "--equipment",
-                 "examples/equipment.json", "--claim", "examples/claim.json", "--out", "b.json",
-                 "--amo", "glasses=3"]) == EXIT_MALFORMED
+                 "A", "--out-opening", "o.json", "--out-attestation", "a.json"]) == EXIT_MALFORMED
+    assert "--patient" in capsys.readouterr().err  # the patient is required
+    Path("p.json").write_text('{"ins": "1 68 06 75 123 456 48", "birth_date": "1968-06-01"}')
+    assert main(["prescribe", "examples/prescription.json", "--patient", "p.json", "--key",
+                 "k.pem", "--prescriber-id", "A", "--out-opening", "o.json",
+                 "--out-attestation", "a.json"]) == EXIT_MALFORMED
+    err = capsys.readouterr().err
+    assert "--patient" in err and "ins" in err and "key" in err
+    assert main(["prescribe", "examples/prescription.json", *pat, "--key", "k.pem",
+                 "--prescriber-id", "A", "--out-opening", "o.json", "--out-attestation",
+                 "a.json"]) == EXIT_OK
+    prove = ["prove", "--opening", "o.json", "--attestation", "a.json", "--equipment",
+             "examples/equipment.json", "--claim", "examples/claim.json", "--out", "b.json"]
+    assert main([*prove, "--amo", "right=3"]) == EXIT_MALFORMED  # no AMO share any more
     assert "--amo" in capsys.readouterr().err
+    # the pre-check: refused before any proving, exit 1 with the insurer's reason
+    assert main([*prove, "--today", "2025-04-01"]) == EXIT_INVALID
+    out = capsys.readouterr().out
+    assert "REFUSED before proving (delivery_in_future)" in out and not Path("b.json").exists()
 
 
 @pytest.mark.parametrize("command", [*SUBCOMMANDS, "circuits", "circuits build"])
@@ -202,7 +226,8 @@ def test_help_documents_every_flag(command, capsys):
 
 def test_examples_equal_the_demo_data():
     for name, data in (("prescription", cli.DEMO_PRESCRIPTION), ("equipment", cli.DEMO_EQUIPMENT),
-                       ("claim", cli.DEMO_CLAIM), ("contract", cli.DEMO_CONTRACT)):
+                       ("claim", cli.DEMO_CLAIM), ("contract", cli.DEMO_CONTRACT),
+                       ("patient", cli.DEMO_PATIENT), ("beneficiary", cli.DEMO_BENEFICIARY)):
         assert json.loads((ROOT / "examples" / f"{name}.json").read_text()) == data, name
 
 
@@ -211,7 +236,10 @@ def test_demo_round_trip(capsys):
     out = capsys.readouterr().out
     assert "ACCEPTED, category c" in out
     assert "WHAT IT NEVER SAW" in out and "-6.50 (+1.00) 90°" in out
-    assert out.count("REJECTED") == 3 and "unexpected" not in out
+    assert "168067512345649" in out.split("WHAT IT NEVER SAW", 1)[1]  # the INS: never sent
+    assert out.count("REJECTED") == 5 and "unexpected" not in out
+    assert "another patient's prescription" in out and "REJECTED (wrong_patient)" in out
+    assert "REJECTED (retired_circuit)" in out
 
 
 def test_circuits_build_into_another_folder(tmp_path, capsys):
@@ -221,13 +249,20 @@ def test_circuits_build_into_another_folder(tmp_path, capsys):
     info = json.loads((tmp_path / "optique-equipement-2020" / "circuit.json").read_text())
     shipped = circuit_info("optique-equipement-2020")
     assert info["circuit_id"] == shipped["circuit_id"]
-    assert info["setup"] == "one-party-setup"
+    assert info["setup"] == "one-party-setup" and info["statement_version"] == 2
     vk_new = json.loads((tmp_path / "optique-equipement-2020" / "verifying_key.json").read_text())
     assert vk_new["delta_g2"] != json.loads(
         (ROOT / "circuits/artifacts/optique-equipement-2020/verifying_key.json").read_text()
     )["delta_g2"]  # fresh randomness
     assert json.loads((tmp_path / "constraint_counts.json").read_text())[
         "optique-equipement-2020"] == info["n_constraints"]
+    # the pins of a build elsewhere go next to it, never over the package's
+    from zkclaims import pins
+
+    pinned = (tmp_path / "pins.py").read_text()
+    assert pins.VERIFYING_KEY_SHA256["optique-equipement-2020"] not in pinned
+    assert (ROOT / "zkclaims" / "pins.py").read_text().count(
+        pins.VERIFYING_KEY_SHA256["optique-equipement-2020"]) == 1
 
 
 def test_console_script_entry_point():
@@ -269,11 +304,13 @@ def _bad_files(d: Path) -> None:
         (d / f"{name}.json").write_text(json.dumps(data))
 
 
-T = ["--trusted", "prescribers.json"]
+T = ["--trusted", "prescribers.json", "--insurer", "AMC-75000123", "--beneficiary",
+     "examples/beneficiary.json"]
 PROVE = ["prove", "--opening", "opening.json", "--attestation", "attestation.json",
          "--equipment", "examples/equipment.json", "--claim", "examples/claim.json"]
 PRESCRIBE = ["prescribe", "examples/prescription.json", "--key", "prescriber.pem",
-             "--prescriber-id", "X", "--out-opening", "o.json", "--out-attestation", "a.json"]
+             "--prescriber-id", "X", "--out-opening", "o.json", "--out-attestation", "a.json",
+             "--patient", "examples/patient.json"]
 BAD_INPUT = [
     # (argv, words the one stderr line must hold)
     (["verify", "missing.json", *T], ["bundle.json", "missing.json", "cannot read"]),
@@ -286,18 +323,29 @@ BAD_INPUT = [
     (["verify", "floatprice.json", *T], ["invoice.right.price_cents", "1.5"]),
     (["verify", "oldday.json", *T], ["attestation.prescription_day", "1960-01-01"]),
     (["verify", "badpoint.json", *T], ["proof.a"]),
-    (["verify", "bundle.json", "--trusted", "bundle.json"],
-     ["--trusted", "bundle.json", "format", "zkclaims-claim-bundle/v1"]),
-    (["verify", "bundle.json", "--trusted", "missing.json"], ["--trusted", "missing.json"]),
+    (["verify", "bundle.json", "--trusted", "bundle.json", *T[2:]],
+     ["--trusted", "bundle.json", "format", "zkclaims-claim-bundle/v2"]),
+    (["verify", "bundle.json", "--trusted", "missing.json", *T[2:]],
+     ["--trusted", "missing.json"]),
+    (["verify", "bundle.json", *T[:4], "--beneficiary", "examples/patient.json"],
+     ["--beneficiary", "patient.json", "member_id"]),
+    (["verify", "bundle.json", *T, "--history", "examples/claim.json"],
+     ["--history", "claim.json", "ClaimHistory"]),
+    (["verify", "bundle.json", *T, "--last-delivery", "2024-02-30"],
+     ["--last-delivery", "2024-02-30"]),
+    (["verify", "bundle.json", *T, "--last-delivery", "2024-01-01", "--history", "h.json"],
+     ["--last-delivery", "--history"]),
+    (["verify", "bundle.json", *T, "--today", "today"], ["--today", "YYYY-MM-DD"]),
+    (["verify", "bundle.json", *T, "--tariffs", "missing.json"], ["--tariffs", "missing.json"]),
+    (["verify", "bundle.json", *T, "--tariffs", "examples/claim.json"],
+     ["--tariffs", "claim.json", "tariffs"]),
+    (["verify", "bundle.json", *T, "--claim-deadline-days", "-3"], ["claim_deadline_days"]),
+    (["verify", "bundle.json", *T[:2], "--insurer", " AMC", *T[4:]], ["insurer", "' AMC'"]),
     (["verify", "bundle.json", *T, "--contract", "bundle.json"], ["--contract", "format"]),
     (["verify", "bundle.json", *T, "--contract", "garbage.json"], ["--contract", "not JSON"]),
     (["verify", "bundle.json", *T, "--contract", "partial.json"],
      ["--contract", "partial.json", "guarantees", "category c"]),
     (["verify", "bundle.json", *T, "--backend", "nope"], ["--backend", "nope"]),
-    (["verify", "bundle.json", *T, "--birth-date", "1968-13-01"],
-     ["--birth-date", "1968-13-01", "not a calendar date"]),
-    (["verify", "bundle.json", *T, "--birth-date", "01/06/1968"],
-     ["--birth-date", "01/06/1968", "YYYY-MM-DD"]),
     (["inspect", "garbage.json"], ["garbage.json", "not JSON"]),
     (["inspect", "examples/equipment.json"], ["equipment.json", "ClaimBundle"]),
     (["export-snarkjs", "othercircuit.json", "--out-dir", "s"], ["circuit_id", "0000"]),
@@ -317,13 +365,11 @@ BAD_INPUT = [
     (["keygen", "--out", "k9.pem", "--prescriber-id", " A", "--trusted", "t9.json"],
      ["prescriber_id", "' A'"]),
     ([*PROVE[:2], "attestation.json", *PROVE[3:], "--out", "b.json"],
-     ["--opening", "attestation.json", "zkclaims-opening/v1"]),
+     ["--opening", "attestation.json", "zkclaims-opening/v2"]),
+    ([*PROVE, "--out", "b.json", "--today", "2025-13-01"], ["--today", "2025-13-01"]),
     ([*PROVE[:6], "examples/claim.json", *PROVE[7:], "--out", "b.json"],
      ["--equipment", "claim.json", "right"]),
     ([*PROVE, "--out", "nodir/b.json"], ["--out", "nodir/b.json", "cannot write"]),
-    ([*PROVE, "--out", "b.json", "--amo", "right=999999"], ["amo_cents.right", "999999"]),
-    ([*PROVE, "--out", "b.json", "--plv", "right=x"], ["--plv", "right=x"]),
-    ([*PROVE, "--out", "b.json", "--amo", "right=5,right=6"], ["--amo", "right is given twice"]),
     ([*PROVE, "--out", "b.json", "--backend", "nope"], ["--backend", "nope"]),
     (["circuits", "build", "--out-dir", "bundle.json"], ["bundle.json"]),
 ]
@@ -350,19 +396,36 @@ def test_verify_rejections_exit_1_with_the_reason_once(walkthrough, capsys, monk
     _bad_files(d)
     monkeypatch.chdir(d)
     (d / "nobody.json").write_text('{"prescribers": {}}')
+    record = json.loads((d / "examples/beneficiary.json").read_text())
+    for name, update in (("born_after", {"birth_date": "2025-03-11"}),
+                         ("other_member", {"member_id": "MBR-9"}),
+                         ("other_ins", {"ins": "2 85 02 75 012 345 21"})):
+        (d / f"{name}.json").write_text(json.dumps({**record, **update}))
     bundle = json.loads((d / "bundle.json").read_text())
-    bundle["claim"]["patient_birth_date"] = "2025-03-11"  # after the prescription day
-    (d / "born_after.json").write_text(json.dumps(bundle))
+    bundle["format"] = "zkclaims-claim-bundle/v1"
+    (d / "v1.json").write_text(json.dumps(bundle))
+    (d / "history.json").write_text('{"last_delivery": "2024-01-15"}')
     for argv, reason, words in (
         (["othercircuit.json", *T], "unknown_circuit", ["circuit_id", "0000"]),
-        (["bundle.json", "--trusted", "nobody.json"], "untrusted_prescriber",
-         ["prescriber_id", "RPPS-10001234567"]),
-        (["born_after.json", *T], "prescription_not_valid",
-         ["claim.patient_birth_date", "2025-03-11"]),
-        (["bundle.json", *T, "--insurer", "AMC-99"], "wrong_insurer",
+        (["v1.json", *T], "retired_circuit", ["bundle.format", "binds no patient"]),
+        (["bundle.json", *T[:2], "--insurer", "AMC-99", *T[4:]], "wrong_insurer",
          ["claim.insurer", "AMC-75000123", "AMC-99"]),
-        (["bundle.json", *T, "--birth-date", "1970-01-01"], "birth_date_mismatch",
-         ["claim.patient_birth_date", "1968-06-01", "1970-01-01", "insurer's records"]),
+        (["bundle.json", *T[:4], "--beneficiary", "other_member.json"], "wrong_beneficiary",
+         ["claim.beneficiary", "MBR-0042-7781", "MBR-9"]),
+        (["bundle.json", "--trusted", "nobody.json", *T[2:]], "untrusted_prescriber",
+         ["prescriber_id", "RPPS-10001234567"]),
+        (["bundle.json", *T, "--today", "2025-04-01"], "delivery_in_future",
+         ["claim.delivered_on", "2025-04-02"]),
+        (["bundle.json", *T, "--today", "2025-06-01", "--claim-deadline-days", "30"],
+         "claim_too_late", ["30 days"]),
+        (["bundle.json", *T[:4], "--beneficiary", "born_after.json"], "prescription_not_valid",
+         ["birth_date", "2025-03-11"]),
+        (["bundle.json", *T[:4], "--beneficiary", "other_ins.json"], "wrong_patient",
+         ["patient_tag", "MBR-0042-7781"]),
+        (["bundle.json", *T, "--last-delivery", "2024-01-15"], "renewal_too_early",
+         ["2024-01-15", "2026-01-15"]),
+        (["bundle.json", *T, "--history", "history.json"], "renewal_too_early",
+         ["2024-01-15"]),
     ):
         assert main(["verify", *argv]) == EXIT_INVALID
         out = capsys.readouterr().out.strip()
@@ -373,11 +436,48 @@ def test_verify_rejections_exit_1_with_the_reason_once(walkthrough, capsys, monk
         assert data["reason"] == reason and not data["message"].startswith(reason)
 
 
-def test_verify_accepts_the_matching_birth_date(walkthrough, capsys, monkeypatch):
+def test_verify_accepts_a_renewal_after_the_period(walkthrough, capsys, monkeypatch):
     d, _ = walkthrough
     monkeypatch.chdir(d)
-    assert main(["verify", "bundle.json", *T, "--birth-date", "1968-06-01"]) == EXIT_OK
+    assert main(["verify", "bundle.json", *T, "--last-delivery", "2023-04-02"]) == EXIT_OK
     assert "VALID: category c" in capsys.readouterr().out
+
+
+def test_verify_prices_from_the_lpp_table(walkthrough, capsys, monkeypatch):
+    """--tariffs: the AMO share comes from the table's tariffs (60 %, rounded half up)."""
+    import datetime as dt
+
+    from zkclaims.domain.lpp import TariffRow, TariffTable, save_tariffs
+
+    d, _ = walkthrough
+    monkeypatch.chdir(d)
+    rows = tuple(TariffRow(lpp_code=f"220000{i}", grouping_code=code,
+                           valid_from=dt.date(2020, 1, 1), tariff_cents=tariff)
+                 for i, (code, tariff) in enumerate((("VM2", 15), ("M03", 5))))
+    save_tariffs(TariffTable(source="test", rows=rows), d / "tariffs.json")
+    assert main(["verify", "bundle.json", *T, "--tariffs", "tariffs.json", "--json"]) == EXIT_OK
+    decision = json.loads(capsys.readouterr().out)["decision"]
+    assert [p["amo_cents"] for p in decision["payments"]] == [9, 9, 3]
+    assert any("test" in r for r in decision["reasons"])
+    # a code the table has no row for is refused, saying so
+    save_tariffs(TariffTable(source="test", rows=rows[1:]), d / "tariffs.json")
+    assert main(["verify", "bundle.json", *T, "--tariffs", "tariffs.json"]) == EXIT_INVALID
+    out = capsys.readouterr().out
+    assert "INVALID (grouping_code_mismatch)" in out and "VM2" in out
+
+
+def test_inspect_lists_every_field_v2_discloses(walkthrough, capsys, monkeypatch):
+    d, _ = walkthrough
+    monkeypatch.chdir(d)
+    assert main(["inspect", "bundle.json", "--json"]) == EXIT_OK
+    doc = json.loads(capsys.readouterr().out)
+    disclosed = doc["disclosed"]
+    for field in ("claim.beneficiary", "public_inputs.patient_tag", "invoice.right",
+                  "attestation.commitment", "claim.delivered_on"):
+        assert field in disclosed, field
+    assert "multifocal complex" in disclosed["invoice.right"]
+    assert "VM2" in disclosed["invoice.right"]
+    assert "INS" in doc["not_disclosed"] and "far or near" in doc["not_disclosed"]
 
 
 def test_inspect_flags_an_unknown_circuit(walkthrough, capsys, monkeypatch):

@@ -131,7 +131,7 @@ def test_prescription_and_equipment_models():
         (lambda: Prescription(right={"sphere": "x"}, left=EyePrescription(sphere=0),
                               issued_on="2025-01-01"), "right.sphere"),
         (lambda: Prescription(right=EyePrescription(sphere=0), left=EyePrescription(sphere=0),
-                              issued_on="2025-01-01", prescriber_kind="optician"),
+                              issued_on="2025-01-01", prescriber_kind="pharmacist"),
          "prescriber_kind"),
     ],
 )

@@ -342,3 +342,15 @@ def test_fuzzed_table_never_crashes(tmp_path, data):
     except InputFileError as exc:
         assert "\n" not in str(exc)
 
+
+
+def test_control_characters_in_a_column_name_stay_on_one_line(tmp_path):
+    """A fuzzed column name with a newline once broke the one-line message."""
+    raw = bytearray(dbf_bytes(HISTO_FIELDS, SAMPLE_HISTO))
+    name_at = 32 + raw[32:].index(b"CODE_TIPS")
+    raw[name_at + 1] = ord("\n")  # CODE_TIPS -> C\nDE_TIPS: the column is now missing
+    folder = tmp_path / "nl"
+    write_download(folder, histo_bytes=bytes(raw), as_zip=False)
+    with pytest.raises(InputFileError) as info:
+        read_lpp_download(folder)
+    assert "\n" not in str(info.value) and "C\\nDE_TIPS" in str(info.value)

@@ -1,7 +1,8 @@
-"""The equipment claim end to end: prover -> bundle -> verifier (issue 5 "Tests")."""
+"""The equipment claim end to end: prover -> bundle v2 -> verifier, every rejection reason."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import subprocess
@@ -11,19 +12,28 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import zkclaims.verifier
+from zkclaims.commitment import patient_tag
 from zkclaims.domain import (
+    RULES_2020,
+    Beneficiary,
+    ClaimHistory,
     Equipment,
     EyePrescription,
     Frame,
     Lens,
     LensClass,
-    LensUsage,
+    LensDesign,
+    Patient,
     Prescription,
+    age_on,
     classify_lens,
     prescription_valid_on,
     reimburse,
 )
-from zkclaims.domain.claim import Claim, ClaimBundle, Contract
+from zkclaims.domain.bundle import ClaimBundle
+from zkclaims.domain.contract import Contract
+from zkclaims.domain.invoice import Claim
 from zkclaims.errors import (
     ClaimRejected,
     InvalidInputError,
@@ -33,31 +43,42 @@ from zkclaims.errors import (
 )
 from zkclaims.prescriber import TrustedPrescribers, generate_key, prescribe
 from zkclaims.prover import equipment_witness, prove_claim
-from zkclaims.verifier import REASONS, Verifier
+from zkclaims.verifier import BATCH_REASONS, REASONS, Verifier
 
 DAY = dt.date(2025, 3, 10)
 DELIVERY = dt.date(2025, 4, 2)
-BIRTH = dt.date(1968, 6, 1)
-AMO = {"right": 5, "left": 5, "frame": 3}
+TODAY = dt.date(2025, 4, 10)
+PATIENT = Patient(ins="1 68 06 75 123 456 49", birth_date=dt.date(1968, 6, 1))
+RECORD = Beneficiary(member_id="MBR-1", ins=PATIENT.ins, birth_date=PATIENT.birth_date)
+#: the law's AMO share of a classe B element (60 % of the 0.05 € tariff), per element
+AMO_B = {"right": 3, "left": 3, "frame": 3}
 
 
 def eye(s, c="0", axis=None, add="0"):
     return EyePrescription(sphere=s, cylinder=c, axis=axis, addition=add)
 
 
+def _code(usage: str, classe: str) -> str | None:
+    if classe == "A":
+        return None
+    return "VM1" if usage == "progressive" else "VU1"
+
+
 def equipment(ur, ul, *, prices=(20000, 21000, 9000), classes=("B", "B", "B"),
               delivered=DELIVERY):
     return Equipment(
-        right=Lens(usage=ur, price_cents=prices[0], classe=classes[0]),
-        left=Lens(usage=ul, price_cents=prices[1], classe=classes[1]),
+        right=Lens(usage=ur, price_cents=prices[0], classe=classes[0],
+                   grouping_code=_code(ur, classes[0])),
+        left=Lens(usage=ul, price_cents=prices[1], classe=classes[1],
+                  grouping_code=_code(ul, classes[1])),
         frame=Frame(price_cents=prices[2], classe=classes[2]),
         delivered_on=delivered,
     )
 
 
-def claim(claim_id="C-1", delivered=DELIVERY, birth=BIRTH):
-    return Claim(insurer="AMC-1", claim_id=claim_id, optician="FINESS-1", delivered_on=delivered,
-                 patient_birth_date=birth)
+def claim(claim_id="C-1", delivered=DELIVERY, member="MBR-1"):
+    return Claim(insurer="AMC-1", claim_id=claim_id, optician="FINESS-1", beneficiary=member,
+                 delivered_on=delivered)
 
 
 @pytest.fixture(scope="module")
@@ -75,12 +96,25 @@ def trusted(key):
 
 @pytest.fixture(scope="module")
 def verifier(trusted):
-    return Verifier(trusted)
+    return Verifier(trusted, insurer="AMC-1")
 
 
-def make(key, rx, eq, cl=None, pid="RPPS-1", **kw):
-    opening, att = prescribe(rx, key, pid)
-    return prove_claim(opening, att, eq, cl or claim(delivered=eq.delivered_on), **kw)
+def make(key, rx, eq, cl=None, pid="RPPS-1", patient=PATIENT, today=TODAY):
+    opening, att = prescribe(rx, patient=patient, key=key, prescriber_id=pid)
+    return prove_claim(opening, attestation=att, equipment=eq,
+                       claim=cl or claim(delivered=eq.delivered_on), today=today)
+
+
+def check(v, bundle, record=RECORD, **kw):
+    kw.setdefault("today", TODAY)
+    return v.verify(bundle, beneficiary=record, **kw)
+
+
+def rules_part(d):
+    """The decision without its last three reasons, which cite the law's figures per element
+    (the LPP pricing's sources): what :func:`reimburse` decides from the same amounts."""
+    assert [r.split(":", 1)[0] for r in d.reasons[-3:]] == ["right", "left", "frame"]
+    return d.model_copy(update={"reasons": d.reasons[:-3]})
 
 
 RX = Prescription(
@@ -92,7 +126,7 @@ RX = Prescription(
 
 @pytest.fixture(scope="module")
 def bundle(key):
-    return make(key, RX, equipment("progressive", "far"), amo_cents=AMO)
+    return make(key, RX, equipment("progressive", "far"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -117,36 +151,47 @@ def test_round_trip_every_category(code, key, verifier):
     r_eye, ur, l_eye, ul = CATEGORY_CASES[code]
     rx = Prescription(right=r_eye, left=l_eye, issued_on=DAY)
     eq = equipment(ur, ul)
-    b = make(key, rx, eq, amo_cents=AMO)
-    d = verifier.verify(b)
+    b = make(key, rx, eq)
+    d = check(verifier, b)
     assert d.category.code == code
-    assert d == reimburse(eq, AMO, None, prescription=rx)
-    # the bundle discloses no power and no usage
+    assert rules_part(d) == reimburse(eq, AMO_B, None, prescription=rx)
+    # the designs are public and proven, the far/near usage is not in the bundle
+    designs = tuple(LensDesign(b.invoice.lines()[s].design) for s in ("right", "left"))
+    assert designs == (eq.right.usage.design, eq.left.usage.design)
+    assert (b.public_inputs.design_right, b.public_inputs.design_left) == tuple(
+        x.code for x in designs)
     text = b.model_dump_json()
-    assert '"usage"' not in text and "progressive" not in text and "sphere" not in text
+    for word in ('"usage"', "progressive", "near", "sphere", "addition", "1680675",
+                 "1968-06-01", "birth"):
+        assert word not in text, word
 
 
-def test_round_trip_with_contract_and_classe_a(key, trusted):
+def test_round_trip_with_contract_and_a_classe_a_frame(key, trusted):
     contract = Contract(guarantees={c: {"equipment_cents": g} for c, g in zip(
         "abcdef", (30000, 45000, 55000, 50000, 60000, 65000), strict=True)})
     rx = Prescription(right=eye("-2.00"), left=eye("-7.00"), issued_on=DAY)
-    eq = equipment("far", "far", classes=("A", "B", "B"))
-    b = make(key, rx, eq, amo_cents=AMO, plv_cents={"right": 15000})
-    d = Verifier(trusted, contract=contract).verify(b)
+    eq = equipment("far", "far", prices=(20000, 21000, 3000), classes=("B", "B", "A"))
+    b = make(key, rx, eq)
+    assert b.invoice.frame.grouping_code == "M01"
+    d = check(Verifier(trusted, insurer="AMC-1", contract=contract), b)
     assert d.category.code == "b" and d.limit_cents == 45000
-    assert d == reimburse(eq, AMO, contract.guarantees, prescription=rx, plv={"right": 15000})
+    # the law's figures: classe A adult frame cap 30 €, tariff 9 € (AMO 5.40 €)
+    assert rules_part(d) == reimburse(eq, {"right": 3, "left": 3, "frame": 540},
+                                      contract.guarantees, prescription=rx, plv={"frame": 3000})
+    assert d.payment("frame").patient_cents == 0
 
 
 def test_orthoptist_prescription(key, trusted):
     rx = Prescription(right=eye("-1.00"), left=eye("-1.25"), issued_on=DAY,
                       prescriber_kind="orthoptist")
+    v = Verifier(trusted, insurer="AMC-1")
     b = make(key, rx, equipment("far", "far"), pid="ORTHO-1")
-    assert Verifier(trusted).verify(b).category.code == "a"
-    # two years later (physician would be 5): not valid
+    assert check(v, b).category.code == "a"
+    # two years later (a physician's would be valid 5 years): refused before proving
     late = dt.date(2027, 3, 11)
-    b2 = make(key, rx, equipment("far", "far", delivered=late), pid="ORTHO-1")
     with pytest.raises(ClaimRejected, match="prescription_not_valid"):
-        Verifier(trusted).verify(b2)
+        make(key, rx, equipment("far", "far", delivered=late), pid="ORTHO-1",
+             today=dt.date(2027, 4, 1))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -154,8 +199,9 @@ def test_orthoptist_prescription(key, trusted):
 # ---------------------------------------------------------------------------------------------
 
 
-def tamper(b: ClaimBundle, path: str, value) -> dict:
-    data = json.loads(b.model_dump_json())
+def tamper(b: ClaimBundle | dict, path: str, value) -> dict:
+    data = json.loads(b.model_dump_json()) if isinstance(b, ClaimBundle) else json.loads(
+        json.dumps(b))
     node = data
     keys = path.split(".")
     for k in keys[:-1]:
@@ -164,71 +210,152 @@ def tamper(b: ClaimBundle, path: str, value) -> dict:
     return data
 
 
-def reason_of(verifier, data) -> str:
+def matching(data: dict, patient: Patient = PATIENT) -> dict:
+    """The public inputs recomputed to match a tampered bundle (what a forger does)."""
+    b = ClaimBundle.model_validate(data)
+    tag = patient_tag(patient.field_element(), b.context())
+    data["public_inputs"] = b.expected_public_inputs(patient_tag=tag).model_dump(mode="json")
+    return data
+
+
+def reason_of(verifier, data, **kw) -> str:
     with pytest.raises(ClaimRejected) as ei:
-        verifier.verify(data)
+        check(verifier, data, **kw)
     return ei.value.reason
 
 
 def test_valid_bundle_is_accepted_from_json(bundle, verifier):
-    d = verifier.verify(bundle.model_dump_json())
+    d = check(verifier, bundle.model_dump_json())
     assert d.lens_classes == (LensClass.COMPLEX, LensClass.COMPLEX) and d.category.code == "c"
+
+
+def test_rejection_retired_circuit(bundle, verifier):
+    """A bundle of statement version 1 (no patient binding) is refused saying why, never
+    reinterpreted; so is the v1 circuit id inside a v2 bundle."""
+    v1 = tamper(bundle, "format", "zkclaims-claim-bundle/v1")
+    for data in (v1, json.dumps(v1)):
+        with pytest.raises(ClaimRejected) as e:
+            check(verifier, data)
+        assert e.value.reason == "retired_circuit" and "binds no patient" in str(e.value)
+    old_id = "adad4e2c01620030f577d8516bcf91b4b2d11c23de21b7f6ab4dfa9926550115"
+    with pytest.raises(ClaimRejected) as e:
+        check(verifier, tamper(bundle, "circuit_id", old_id))
+    assert e.value.reason == "retired_circuit" and "binds no patient" in str(e.value)
 
 
 def test_rejection_unknown_circuit(bundle, verifier, trusted):
     assert reason_of(verifier, tamper(bundle, "circuit_id", "0" * 64)) == "unknown_circuit"
-    import dataclasses
-
-    from zkclaims.domain import RULES_2020
-
     rules_2030 = dataclasses.replace(RULES_2020, version="2030")
     with pytest.raises(ClaimRejected, match="does not implement rules 2030"):
-        Verifier(trusted, rules=rules_2030).verify(bundle)
+        check(Verifier(trusted, insurer="AMC-1", rules=rules_2030), bundle)
+    # the insurer pins another key than the shipped one: the shipped key is refused
+    pinned = Verifier(trusted, insurer="AMC-1",
+                      pinned_keys={"optique-equipement-2020": "ab" * 32})
+    with pytest.raises(ClaimRejected) as e:
+        check(pinned, bundle)
+    assert e.value.reason == "unknown_circuit" and "pinned_keys" in str(e.value)
+    with pytest.raises(InvalidInputError, match="pinned_keys"):
+        Verifier(trusted, insurer="AMC-1", pinned_keys={"optique-equipement-2020": "label"})
 
 
-def test_rejection_inconsistent_prices(bundle, verifier):
-    assert reason_of(verifier, tamper(bundle, "invoice.total_cents", 1)) == "inconsistent_prices"
-    assert reason_of(verifier, tamper(bundle, "invoice.frame.amo_cents", 10**6)) == (
-        "inconsistent_prices"
-    )
+def test_rejection_wrong_insurer_and_beneficiary(bundle, trusted, verifier):
+    assert check(Verifier(trusted, insurer="AMC-1"), bundle).category.code == "c"
+    with pytest.raises(ClaimRejected) as info:
+        check(Verifier(trusted, insurer="AMC-2"), bundle)
+    assert info.value.reason == "wrong_insurer"
+    assert "claim.insurer: 'AMC-1'" in str(info.value) and "AMC-2" in str(info.value)
+    other = Beneficiary(member_id="MBR-2", ins=PATIENT.ins, birth_date=PATIENT.birth_date)
+    with pytest.raises(ClaimRejected) as info:
+        check(verifier, bundle, record=other)
+    assert info.value.reason == "wrong_beneficiary" and "'MBR-1'" in str(info.value)
+
+
+def test_the_insurer_is_required(trusted):
+    with pytest.raises(TypeError):
+        Verifier(trusted)  # the insurer is a required keyword
+    with pytest.raises(TypeError):
+        Verifier(trusted, RULES_2020, None, insurer="AMC-1")  # keyword-only after trusted
+    for bad in ("", " AMC", None):
+        with pytest.raises(InvalidInputError, match="insurer"):
+            Verifier(trusted, insurer=bad)
+    with pytest.raises(InvalidInputError, match="contract"):
+        Verifier(trusted, insurer="AMC-1", contract={"guarantees": {}})
+    with pytest.raises(InvalidInputError, match="rules"):
+        Verifier(trusted, insurer="AMC-1", rules=Contract(guarantees={
+            c: {"equipment_cents": 30000} for c in "abcdef"}))
+
+
+def test_rejection_invoice(bundle, verifier):
+    assert reason_of(verifier, tamper(bundle, "invoice.total_cents", 1)) == "inconsistent_invoice"
+    assert reason_of(verifier, tamper(bundle, "invoice.left.design", None)) == (
+        "inconsistent_invoice")
+    assert reason_of(verifier, tamper(bundle, "invoice.frame.grouping_code", "M01")) == (
+        "grouping_code_mismatch")
+    # the right lens is proven multifocal: a unifocal label is refused
+    assert reason_of(verifier, tamper(bundle, "invoice.right.grouping_code", "VU1")) == (
+        "grouping_code_mismatch")
 
 
 def test_rejection_untrusted_prescriber_and_bad_signature(bundle, key):
     with pytest.raises(ClaimRejected, match="untrusted_prescriber"):
-        Verifier(TrustedPrescribers()).verify(bundle)
+        check(Verifier(TrustedPrescribers(), insurer="AMC-1"), bundle)
     other = TrustedPrescribers()
     other.add("RPPS-1", generate_key())
     with pytest.raises(ClaimRejected, match="bad_signature"):
-        Verifier(other).verify(bundle)
+        check(Verifier(other, insurer="AMC-1"), bundle)
+
+
+def test_rejection_clock(bundle, trusted, verifier):
+    """A delivery in the future, or older than the insurer's claim deadline, is refused."""
+    assert reason_of(verifier, bundle, today=DELIVERY - dt.timedelta(days=1)) == (
+        "delivery_in_future")
+    assert check(verifier, bundle, today=DELIVERY).category.code == "c"
+    deadline = Verifier(trusted, insurer="AMC-1", claim_deadline_days=30)
+    assert check(deadline, bundle, today=DELIVERY + dt.timedelta(days=30))
+    with pytest.raises(ClaimRejected) as e:
+        check(deadline, bundle, today=DELIVERY + dt.timedelta(days=31))
+    assert e.value.reason == "claim_too_late" and "30 days" in str(e.value)
+    with pytest.raises(InvalidInputError, match="claim_deadline_days"):
+        Verifier(trusted, insurer="AMC-1", claim_deadline_days=-1)
+    with pytest.raises(InvalidInputError, match="today"):
+        check(verifier, bundle, today=dt.datetime(2025, 4, 10))
 
 
 def test_rejection_delivery_before_prescription(key, verifier):
-    # an honest proof of a claim delivered the day before the prescription
-    eq = equipment("far", "far", delivered=DAY - dt.timedelta(days=1))
-    b = make(key, Prescription(right=eye("1.00"), left=eye("1.00"), issued_on=DAY), eq)
-    assert reason_of(verifier, b) == "delivery_before_prescription"
+    # a bundle proved honestly for the day after (the prover's pre-check refuses the early
+    # one), then re-dated by hand: the verifier refuses it as well
+    rx = Prescription(right=eye("1.00"), left=eye("1.00"), issued_on=DAY)
+    with pytest.raises(ClaimRejected, match="delivery_before_prescription"):
+        make(key, rx, equipment("far", "far", delivered=DAY - dt.timedelta(days=1)))
+    b = make(key, rx, equipment("far", "far", delivered=DAY))
+    early = matching(tamper(b, "claim.delivered_on", (DAY - dt.timedelta(days=1)).isoformat()))
+    assert reason_of(verifier, early) == "delivery_before_prescription"
 
 
 def test_rejection_prescription_not_valid(key, verifier):
-    # physician, patient 56 at the prescription: valid 3 years (spec §6)
+    # physician, patient 52 at the prescription: valid 3 years (spec §6)
     rx = Prescription(right=eye("1.00"), left=eye("1.00"), issued_on=dt.date(2021, 3, 10))
     ok = make(key, rx, equipment("far", "far", delivered=dt.date(2024, 3, 10)))
-    verifier.verify(ok)
-    late = make(key, rx, equipment("far", "far", delivered=dt.date(2024, 3, 11)))
+    assert check(verifier, ok)
+    late = matching(tamper(ok, "claim.delivered_on", "2024-03-11"))
     assert reason_of(verifier, late) == "prescription_not_valid"
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None, suppress_health_check=[
+    HealthCheck.function_scoped_fixture])
 @given(delivered=st.dates(DAY, dt.date(2031, 12, 31)), birth=st.dates(dt.date(1940, 1, 1), DAY))
 def test_validity_check_equals_the_clear_text_rule(bundle, verifier, delivered, birth):
-    # Only the claim's dates change (no new proof needed): the verifier, which sees no eye,
-    # rejects for validity exactly when the rule on the full prescription says so (spec §6).
+    # Only the delivery day and the insurer's record change (no new proof needed): the
+    # verifier, which sees no eye, refuses for validity exactly when the rule on the full
+    # prescription says so (spec §6), with the birth date of the insurer's record.
+    record = Beneficiary(member_id="MBR-1", ins=PATIENT.ins, birth_date=birth)
     data = tamper(bundle, "claim.delivered_on", delivered.isoformat())
-    data["claim"]["patient_birth_date"] = birth.isoformat()
-    data["public_inputs"] = ClaimBundle.model_validate(data).expected_public_inputs().model_dump(
-        mode="json")
+    if age_on(birth, delivered) < 16:  # a child's frame code (the pricing checks it)
+        data = tamper(data, "invoice.frame.grouping_code", "M04")
+    data = matching(data, Patient(ins=PATIENT.ins, birth_date=birth))
     try:
-        verifier.precheck(ClaimBundle.model_validate(data))
+        verifier.precheck(ClaimBundle.model_validate(data), beneficiary=record,
+                          today=dt.date(2032, 1, 1))
         outcome = True
     except ClaimRejected as exc:
         assert exc.reason == "prescription_not_valid", exc
@@ -236,36 +363,61 @@ def test_validity_check_equals_the_clear_text_rule(bundle, verifier, delivered, 
     assert outcome == prescription_valid_on(RX, delivered, birth)
 
 
-def test_birth_after_the_prescription_is_a_rejection_not_a_crash(bundle, verifier):
-    data = tamper(bundle, "claim.patient_birth_date", (DAY + dt.timedelta(days=1)).isoformat())
-    with pytest.raises(ClaimRejected) as info:
-        verifier.verify(data)
-    assert info.value.reason == "prescription_not_valid"
-    assert "claim.patient_birth_date: 2025-03-11" in str(info.value)
-
-
 def test_rejection_rules_not_in_force(key, verifier):
     rx = Prescription(right=eye("1.00"), left=eye("1.00"), issued_on=dt.date(2019, 6, 1))
-    b = make(key, rx, equipment("far", "far", delivered=dt.date(2019, 12, 31)))
-    assert reason_of(verifier, b) == "rules_not_in_force"
+    with pytest.raises(ClaimRejected, match="rules_not_in_force"):
+        make(key, rx, equipment("far", "far", delivered=dt.date(2019, 12, 31)))
+    b = make(key, rx, equipment("far", "far", delivered=dt.date(2020, 1, 1)))
+    old = matching(tamper(b, "claim.delivered_on", "2019-12-31"))
+    assert reason_of(verifier, old) == "rules_not_in_force"
+
+
+def test_rejection_classe_a_price_above_cap(key, verifier):
+    """A classe A element is paid in full up to the law's cap, never the invoice's."""
+    rx = Prescription(right=eye("-2.00"), left=eye("-2.00"), issued_on=DAY)
+    b = make(key, rx, equipment("far", "far", prices=(20000, 21000, 3001),
+                                classes=("B", "B", "A")))
+    with pytest.raises(ClaimRejected) as e:
+        check(verifier, b)
+    assert e.value.reason == "classe_a_price_above_cap" and "invoice.frame" in str(e.value)
 
 
 def test_rejection_context_mismatch_and_invalid_proof(bundle, verifier):
     assert reason_of(verifier, tamper(bundle, "claim.claim_id", "C-2")) == "context_mismatch"
     with pytest.raises(ClaimRejected, match=r"public_inputs\.class_left = 2 \(expected 1\)"):
-        verifier.verify(tamper(bundle, "public_inputs.class_left", 2))
+        check(verifier, tamper(bundle, "public_inputs.class_left", 2))
     assert reason_of(verifier, tamper(bundle, "invoice.left.lens_class", "simple")) == (
-        "context_mismatch"
-    )
+        "context_mismatch")
+    assert reason_of(verifier, tamper(bundle, "public_inputs.design_right", 0)) == (
+        "context_mismatch")
     # the same with the public inputs recomputed: the proof no longer verifies
-    forged = ClaimBundle.model_validate(tamper(bundle, "invoice.left.lens_class", "simple"))
-    data = tamper(forged, "public_inputs", forged.expected_public_inputs().model_dump(mode="json"))
-    assert reason_of(verifier, data) == "invalid_proof"
+    forged = matching(tamper(bundle, "invoice.left.lens_class", "simple"))
+    assert reason_of(verifier, forged) == "invalid_proof"
+
+
+def test_rejection_wrong_patient(bundle, verifier):
+    """The tag is recomputed from the insurer's record: another INS or birth date is another
+    patient, even if every other field matches."""
+    for record in (Beneficiary(member_id="MBR-1", ins="2 85 02 75 012 345 21",
+                               birth_date=PATIENT.birth_date),
+                   Beneficiary(member_id="MBR-1", ins=PATIENT.ins,
+                               birth_date=dt.date(1968, 6, 2))):
+        with pytest.raises(ClaimRejected) as e:
+            check(verifier, bundle, record=record)
+        assert e.value.reason == "wrong_patient" and "'MBR-1'" in str(e.value)
+    # a tag forged for the record: the proof binds the tag to the committed patient
+    assert check(verifier, bundle)
+    ctx = int(bundle.public_inputs.claim_context)
+    other = Patient(ins="2 85 02 75 012 345 21", birth_date=PATIENT.birth_date)
+    swapped = tamper(bundle, "public_inputs.patient_tag",
+                     str(patient_tag(other.field_element(), ctx)))
+    record = Beneficiary(member_id="MBR-1", ins=other.ins, birth_date=other.birth_date)
+    assert reason_of(verifier, swapped, record=record) == "invalid_proof"
 
 
 def test_replay_under_another_claim_context(key, bundle, verifier):
-    other = make(key, RX, equipment("progressive", "far"), claim("C-9"), amo_cents=AMO)
-    verifier.verify(other)
+    other = make(key, RX, equipment("progressive", "far"), claim("C-9"))
+    check(verifier, other)
     # bundle's proof transplanted into the other claim (whose inputs are self-consistent)
     replay = tamper(other, "proof", bundle.proof)
     assert reason_of(verifier, replay) == "invalid_proof"
@@ -274,59 +426,30 @@ def test_replay_under_another_claim_context(key, bundle, verifier):
     assert reason_of(verifier, replay2) == "context_mismatch"
 
 
-def test_rejection_wrong_insurer(bundle, trusted):
-    # a bundle addressed to AMC-1 cannot be cashed at another insurer
-    assert Verifier(trusted, insurer="AMC-1").verify(bundle).category.code == "c"
-    with pytest.raises(ClaimRejected) as info:
-        Verifier(trusted, insurer="AMC-2").verify(bundle)
-    assert info.value.reason == "wrong_insurer"
-    assert "claim.insurer: 'AMC-1'" in str(info.value) and "AMC-2" in str(info.value)
-
-
-def test_rejection_birth_date_mismatch(bundle, trusted, verifier):
-    """The insurer's record of the beneficiary's birth date overrides the optician's word."""
-    assert verifier.verify(bundle, beneficiary_birth_date=BIRTH).category.code == "c"
-    other = BIRTH + dt.timedelta(days=1)
-    with pytest.raises(ClaimRejected) as info:
-        verifier.verify(bundle, beneficiary_birth_date=other)
-    assert info.value.reason == "birth_date_mismatch"
-    assert str(info.value) == (
-        "birth_date_mismatch: claim.patient_birth_date: 1968-06-01 is not the beneficiary's"
-        " birth date in the insurer's records (1968-06-02)"
-    )
-    # its place in the check order: after wrong_insurer, before everything else
-    with pytest.raises(ClaimRejected, match="^wrong_insurer"):
-        Verifier(trusted, insurer="AMC-2").verify(bundle, beneficiary_birth_date=other)
-    for path, value in (("invoice.total_cents", 1),  # inconsistent_prices otherwise
-                        ("attestation.prescriber_id", "RPPS-9"),  # untrusted_prescriber
-                        ("claim.patient_birth_date", "2025-03-11"),  # prescription_not_valid
-                        ("public_inputs.class_left", 2)):  # context_mismatch
-        assert reason_of(verifier, tamper(bundle, path, value)) != "birth_date_mismatch"
-        with pytest.raises(ClaimRejected, match="^birth_date_mismatch"):
-            verifier.verify(tamper(bundle, path, value), beneficiary_birth_date=other)
-    with pytest.raises(InvalidInputError, match="beneficiary_birth_date"):
-        verifier.verify(bundle, beneficiary_birth_date=dt.datetime(1968, 6, 1))
-    with pytest.raises(InvalidInputError, match="beneficiary_birth_date"):
-        verifier.precheck(bundle, beneficiary_birth_date="1968-06-01")
-    # the batch API: one record (or None) per bundle
-    results = verifier.verify_many([bundle, bundle, bundle],
-                                   beneficiary_birth_dates=[BIRTH, other, None])
-    assert [r.reason for r in results] == [None, "birth_date_mismatch", None]
-    assert results[0].decision == results[2].decision == verifier.verify(bundle)
-    with pytest.raises(InvalidInputError, match="one entry per bundle"):
-        verifier.verify_many([bundle], beneficiary_birth_dates=[])
+def test_rejection_renewal_too_early(bundle, verifier):
+    """From the insurer's ledger, never from the bundle: 2 years from 16 (spec §5)."""
+    last = dt.date(2023, 4, 3)
+    with pytest.raises(ClaimRejected) as e:
+        check(verifier, bundle, history=ClaimHistory(last_delivery=last))
+    assert e.value.reason == "renewal_too_early" and "2025-04-03" in str(e.value)
+    ok = ClaimHistory(last_delivery=dt.date(2023, 4, 2), previous_commitment="5")
+    assert check(verifier, bundle, history=ok).category.code == "c"
+    assert check(verifier, bundle, history=ClaimHistory()).category.code == "c"
+    with pytest.raises(InvalidInputError, match="history"):
+        check(verifier, bundle, history={"last_delivery": "2020-01-01"})
 
 
 def test_every_reason_is_documented():
-    assert set(REASONS) >= {
-        "unknown_circuit", "untrusted_prescriber", "bad_signature", "invalid_proof",
-        "context_mismatch", "prescription_not_valid", "delivery_before_prescription",
-        "inconsistent_prices", "wrong_insurer", "birth_date_mismatch",
-    }
-    import zkclaims.verifier
-
+    assert len(set(REASONS)) == len(REASONS) == 20
+    assert set(REASONS) == {
+        "unknown_circuit", "retired_circuit", "wrong_insurer", "wrong_beneficiary",
+        "delivery_in_future", "claim_too_late", "inconsistent_invoice",
+        "grouping_code_mismatch", "classe_a_price_above_cap", "untrusted_prescriber",
+        "revoked_key", "bad_signature", "delivery_before_prescription", "rules_not_in_force",
+        "prescription_not_valid", "wrong_patient", "context_mismatch", "invalid_proof",
+        "renewal_too_early", "renewal_not_justified"}
     doc = zkclaims.verifier.__doc__
-    assert all(f"``{r}``" in doc for r in REASONS)
+    assert all(f"``{r}``" in doc for r in REASONS + BATCH_REASONS)
     # and in the order the checks run
     assert sorted(REASONS, key=lambda r: doc.index(f"``{r}``")) == list(REASONS)
 
@@ -346,17 +469,19 @@ def _leaves(obj, prefix=""):
 
 def _altered(path: str, value):
     if value is None:
-        return 1
+        return "simple" if path.endswith("lens_class") else (
+            "unifocal" if path.endswith("design") else 1)
     if isinstance(value, bool):
         return not value
     if isinstance(value, int):
-        return value + 1
+        return value + 1 if not path.startswith("public_inputs.design") else 1 - value
     assert isinstance(value, str), path
     try:
         return (dt.date.fromisoformat(value) + dt.timedelta(days=1)).isoformat()
     except ValueError:
         pass
     enums = {"simple": "complex", "complex": "very_complex", "very_complex": "simple",
+             "unifocal": "multifocal", "multifocal": "unifocal",
              "A": "B", "B": "A", "physician": "orthoptist", "orthoptist": "physician"}
     if value in enums:
         return enums[value]
@@ -366,18 +491,20 @@ def _altered(path: str, value):
         # flip one bit in the middle (proof: inside B's x coordinate, still 192 bytes)
         i = len(value) // 2
         return value[:i] + format(int(value[i], 16) ^ 1, "x") + value[i + 1:]
+    if path.endswith("grouping_code"):
+        return {"VM1": "VM2", "VU1": "VU2", "M03": "M04"}[value]
     return value + "x"
 
 
 def test_every_field_tampered_is_rejected(bundle, verifier):
     data = json.loads(bundle.model_dump_json())
     leaves = list(_leaves(data))
-    assert len(leaves) >= 30
+    assert len(leaves) >= 35
     outcomes = {}
     for path, value in leaves:
         bad = tamper(bundle, path, _altered(path, value))
         try:
-            verifier.verify(bad)
+            check(verifier, bad)
         except ClaimRejected as exc:
             outcomes[path] = exc.reason
         except MalformedInputError as exc:  # never pydantic's error: load_bundle wraps it
@@ -387,6 +514,9 @@ def test_every_field_tampered_is_rejected(bundle, verifier):
     assert outcomes["proof"] in ("invalid_proof", "MalformedInputError")
     assert outcomes["attestation.signature"] == "bad_signature"
     assert outcomes["public_inputs.claim_context"] == "context_mismatch"
+    assert outcomes["public_inputs.patient_tag"] == "wrong_patient"
+    assert outcomes["claim.beneficiary"] == "wrong_beneficiary"
+    assert outcomes["invoice.right.grouping_code"] == "context_mismatch"  # a label, bound
 
 
 # ---------------------------------------------------------------------------------------------
@@ -397,17 +527,61 @@ def test_every_field_tampered_is_rejected(bundle, verifier):
 def test_verify_many_names_each_bad_bundle(key, bundle, verifier):
     b2 = make(key, RX, equipment("far", "far"), claim("C-2"))
     wrong_proof = tamper(b2, "proof", bundle.proof)
-    items = [bundle, b2, wrong_proof, tamper(bundle, "claim.claim_id", "C-3"), b2,
-             '{"format": "nope"}']
-    results = verifier.verify_many(items)
+    items = [bundle, b2, wrong_proof, tamper(bundle, "claim.claim_id", "C-3"),
+             '{"format": "nope"}', tamper(bundle, "format", "zkclaims-claim-bundle/v1")]
+    results = verifier.verify_many(items, beneficiaries={"MBR-1": RECORD}, today=TODAY)
     assert [r.index for r in results] == list(range(6))
-    assert [r.accepted for r in results] == [True, True, False, False, True, False]
-    assert results[2].reason == "invalid_proof"
-    assert results[3].reason == "context_mismatch"
-    assert results[5].reason == "malformed"
-    assert "\n" not in results[5].message
-    assert results[5].message.startswith("bundle.format: ") and "(got 'nope')" in results[5].message
-    assert results[0].decision == verifier.verify(bundle)
+    assert [r.accepted for r in results] == [True, True, False, False, False, False]
+    assert [r.reason for r in results[2:]] == ["invalid_proof", "context_mismatch", "malformed",
+                                               "retired_circuit"]
+    assert "\n" not in results[4].message
+    assert results[4].message.startswith("bundle.format: ") and "(got 'nope')" in results[4].message
+    assert results[0].decision == check(verifier, bundle)
+    # one record per bundle (a sequence), or by member id (a mapping)
+    same = verifier.verify_many([bundle, b2], beneficiaries=[RECORD, RECORD], today=TODAY)
+    assert [r.accepted for r in same] == [True, True]
+    none = verifier.verify_many([bundle], beneficiaries={}, today=TODAY)
+    assert none[0].reason == "wrong_beneficiary" and "no record" in none[0].message
+    with pytest.raises(InvalidInputError, match="one entry per bundle"):
+        verifier.verify_many([bundle], beneficiaries=[])
+    hist = verifier.verify_many([bundle, b2], beneficiaries=[RECORD, RECORD], today=TODAY,
+                                histories=[ClaimHistory(last_delivery=dt.date(2024, 1, 1)),
+                                           None])
+    assert [r.reason for r in hist] == ["renewal_too_early", None]
+
+
+def test_verify_many_refuses_a_second_bundle_of_the_same_claim_or_statement(key, bundle,
+                                                                          verifier):
+    """Within one batch: the same claim again, a malleated copy of its proof (-A, -B), another
+    bundle under the same claim id, another claim from the same signed prescription."""
+    from zkclaims.circuits import load_verifying_key
+
+    from zkclaims.groth16 import Proof
+    from zkclaims.groups import get_backend
+
+    be = get_backend()
+    p = Proof.from_bytes(bytes.fromhex(bundle.proof))
+    a, b_, c = p.points(be)
+    mal = Proof(be.g1_to_bytes(be.g1_neg(a)), be.g2_to_bytes(be.g2_neg(b_)), be.g1_to_bytes(c))
+    malleated = tamper(bundle, "proof", mal.to_bytes().hex())
+    assert check(verifier, malleated)  # on its own, a malleated proof verifies
+    assert load_verifying_key("optique-equipement-2020")
+    opening, att = prescribe(RX, patient=PATIENT, key=key, prescriber_id="RPPS-1")
+    first = prove_claim(opening, attestation=att, equipment=equipment("far", "far"),
+                        claim=claim("C-10"), today=TODAY)
+    second = prove_claim(opening, attestation=att, equipment=equipment("far", "far"),
+                         claim=claim("C-11"), today=TODAY)  # a week later, same prescription
+    conflict = make(key, RX, equipment("far", "far"), claim("C-1"))
+    items = [bundle, bundle, malleated, conflict, first, second]
+    results = verifier.verify_many(items, beneficiaries={"MBR-1": RECORD}, today=TODAY)
+    assert [r.reason for r in results] == [None, "duplicate_claim", "duplicate_claim",
+                                           "claim_id_conflict", None, "duplicate_equipment"]
+    assert "bundle 0" in results[1].message and "bundle 4" in results[5].message
+    # a rejected first bundle does not block the next one: at most one payment each
+    bad_first = tamper(bundle, "proof", second.proof)
+    results = verifier.verify_many([bad_first, bundle], beneficiaries=[RECORD, RECORD],
+                                   today=TODAY)
+    assert [r.reason for r in results] == ["invalid_proof", None]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -416,44 +590,62 @@ def test_verify_many_names_each_bad_bundle(key, bundle, verifier):
 
 
 def test_prover_refuses_a_class_the_rules_do_not_give(key):
-    opening, _ = prescribe(RX, key, "RPPS-1")
-    usages = (LensUsage.PROGRESSIVE, LensUsage.FAR)
-    right = classify_lens(RX.right, usages[0])
-    left = classify_lens(RX.left, usages[1])
-    equipment_witness(opening, usages, (right, left), 7)
+    opening, _ = prescribe(RX, patient=PATIENT, key=key, prescriber_id="RPPS-1")
+    right = classify_lens(RX.right, "progressive")
+    left = classify_lens(RX.left, "far")
+    lenses = {"designs": ("multifocal", "unifocal"), "nears": (0, 0)}
+    equipment_witness(opening, **lenses, classes=(right, left), context=7)
     for wrong in LensClass:
         if wrong is left:
             continue
         with pytest.raises(ProofError, match=r"lens\.left.*unsatisfied"):
-            equipment_witness(opening, usages, (right, wrong), 7)
+            equipment_witness(opening, **lenses, classes=(right, wrong), context=7)
 
 
 def test_prover_refuses_near_without_addition_and_mismatches(key):
     rx = Prescription(right=eye("-2.00"), left=eye("-1.00"), issued_on=DAY)
-    opening, att = prescribe(rx, key, "RPPS-1")
+    opening, att = prescribe(rx, patient=PATIENT, key=key, prescriber_id="RPPS-1")
     with pytest.raises(RuleError):
-        prove_claim(opening, att, equipment("near", "far"), claim())
+        prove_claim(opening, attestation=att, equipment=equipment("near", "far"), claim=claim(),
+                    today=TODAY)
     # the circuit refuses it as well, whatever class is claimed
     for cls in LensClass:
         with pytest.raises(ProofError, match="lens.right"):
-            equipment_witness(opening, (LensUsage.NEAR, LensUsage.FAR), (cls, LensClass.SIMPLE), 1)
-    _, att2 = prescribe(rx, key, "RPPS-1")  # another blinding, another commitment
+            equipment_witness(opening, designs=("unifocal", "unifocal"), nears=(1, 0),
+                              classes=(cls, LensClass.SIMPLE), context=1)
+    _, att2 = prescribe(rx, patient=PATIENT, key=key, prescriber_id="RPPS-1")  # another C
     with pytest.raises(InvalidInputError, match="attestation.commitment"):
-        prove_claim(opening, att2, equipment("far", "far"), claim())
+        prove_claim(opening, attestation=att2, equipment=equipment("far", "far"),
+                    claim=claim(), today=TODAY)
     with pytest.raises(InvalidInputError, match="claim.delivered_on"):
-        prove_claim(opening, att, equipment("far", "far"), claim(delivered=DAY))
+        prove_claim(opening, attestation=att, equipment=equipment("far", "far"),
+                    claim=claim(delivered=DAY), today=TODAY)
+    with pytest.raises(TypeError):
+        prove_claim(opening, att, equipment("far", "far"), claim())  # keyword-only
 
 
-def test_prover_refuses_an_invoice_the_verifier_would_reject(key):
-    opening, att = prescribe(RX, key, "RPPS-1")
-    eq = equipment("progressive", "far", classes=("A", "B", "B"))
-    with pytest.raises(InvalidInputError) as info:
-        prove_claim(opening, att, eq, claim())  # classe A without its PLV
-    assert info.value.field == "plv_cents.right"
-    with pytest.raises(InvalidInputError) as info:
-        prove_claim(opening, att, eq, claim(), amo_cents={"frame": 9001},
-                    plv_cents={"right": 20000})
-    assert info.value.field == "amo_cents.frame" and info.value.value == 9001
+def test_a_doomed_claim_costs_no_proof(key, monkeypatch):
+    """The shared pre-check runs before any proving work: no witness, no proof."""
+    import zkclaims.groth16
+    import zkclaims.prover as prover
+
+    calls = []
+    monkeypatch.setattr(prover, "statement", lambda: calls.append("statement") or 1 / 0)
+    monkeypatch.setattr(zkclaims.groth16, "prove", lambda *a, **k: calls.append("prove"))
+    rx = Prescription(right=eye("1.00"), left=eye("1.00"), issued_on=dt.date(2019, 3, 10))
+    opening, att = prescribe(rx, patient=PATIENT, key=key, prescriber_id="RPPS-1")
+    for delivered, today, reason in (
+        (dt.date(2025, 4, 2), dt.date(2025, 4, 1), "delivery_in_future"),
+        (dt.date(2019, 3, 9), TODAY, "delivery_before_prescription"),
+        (dt.date(2019, 12, 31), TODAY, "rules_not_in_force"),
+        (dt.date(2022, 3, 11), TODAY, "prescription_not_valid"),  # 3 years at 50
+    ):
+        with pytest.raises(ClaimRejected) as e:
+            prove_claim(opening, attestation=att, equipment=equipment("far", "far",
+                                                                      delivered=delivered),
+                        claim=claim(delivered=delivered), today=today)
+        assert e.value.reason == reason
+    assert calls == []
 
 
 # ---------------------------------------------------------------------------------------------
@@ -477,24 +669,30 @@ def claims(draw):
     for e in (right, left):
         allowed = ["far"] + (["near", "progressive"] if e.addition_q else [])
         usages.append(draw(st.sampled_from(allowed)))
-    prices = tuple(draw(st.integers(0, 80000)) for _ in range(3))
-    classes = tuple(draw(st.sampled_from("AB")) for _ in range(3))
+    prices = (draw(st.integers(0, 80000)), draw(st.integers(0, 80000)),
+              draw(st.integers(0, 80000)))
+    frame_a = draw(st.booleans())
+    if frame_a:
+        prices = (prices[0], prices[1], draw(st.integers(0, 3000)))
     rx = Prescription(right=right, left=left, issued_on=DAY,
                       prescriber_kind=draw(st.sampled_from(["physician", "orthoptist"])))
-    eq = equipment(usages[0], usages[1], prices=prices, classes=classes)
-    amo = {k: min(p, draw(st.integers(0, 3000))) for k, p in zip(AMO, prices, strict=True)}
-    plv = {k: draw(st.integers(1000, 50000)) for k, c in zip(AMO, classes, strict=True)
-           if c == "A"}
-    return rx, eq, amo, plv
+    eq = equipment(usages[0], usages[1], prices=prices,
+                   classes=("B", "B", "A" if frame_a else "B"))
+    return rx, eq
 
 
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=6, deadline=None, suppress_health_check=[
+    HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(claims())
 def test_decision_equals_clear_text_rules(key, verifier, case):
-    rx, eq, amo, plv = case
+    rx, eq = case
     pid = "ORTHO-1" if rx.prescriber_kind.value == "orthoptist" else "RPPS-1"
-    b = make(key, rx, eq, pid=pid, amo_cents=amo, plv_cents=plv)
-    assert verifier.verify(b) == reimburse(eq, amo, None, prescription=rx, plv=plv)
+    b = make(key, rx, eq, pid=pid)
+    frame_a = eq.frame.classe.value == "A"
+    amo = {**AMO_B, "frame": min(eq.frame.price_cents, 540) if frame_a else 3}
+    amo = {k: min(v, getattr(eq, k).price_cents) for k, v in amo.items()}
+    plv = {"frame": 3000} if frame_a else {}
+    assert rules_part(check(verifier, b)) == reimburse(eq, amo, None, prescription=rx, plv=plv)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -504,13 +702,11 @@ def test_decision_equals_clear_text_rules(key, verifier, case):
 
 @pytest.mark.slow
 def test_arkworks_proof_verifies_with_py_ecc(bundle, trusted):
-    d = Verifier(trusted, backend="py_ecc").verify(bundle)
-    assert d.category.code == "c"
-    bad = tamper(bundle, "claim.claim_id", "C-2")
-    forged = ClaimBundle.model_validate(bad)
-    bad["public_inputs"] = forged.expected_public_inputs().model_dump(mode="json")
+    slow = Verifier(trusted, insurer="AMC-1", backend="py_ecc")
+    assert check(slow, bundle).category.code == "c"
+    bad = matching(tamper(bundle, "claim.claim_id", "C-2"))
     with pytest.raises(ClaimRejected, match="invalid_proof"):
-        Verifier(trusted, backend="py_ecc").verify(bad)
+        check(slow, bad)
 
 
 def test_verifier_imports_no_prover_builder_or_setup_code():

@@ -1,30 +1,31 @@
 """Optician side: turn an opening, an attestation, an equipment and a claim into a claim bundle.
 
-:func:`prove_claim` checks that the opening opens the attested commitment, classifies each lens
-with the rules engine (spec §2), builds the invoice and the claim context, computes the witness
-of the equipment statement (``circuits/equipment.py``) and proves it with Groth16 using the
-shipped proving key. The resulting :class:`~zkclaims.domain.claim.ClaimBundle` holds no
-prescription, blinding or lens usage.
+:func:`prove_claim` checks the opening against the attestation, runs the shared pre-check
+(:func:`zkclaims.domain.checks.precheck_claim`, the insurer's calendar checks) **before any
+proving work**, classifies each lens with the rules engine (spec §2), builds the invoice
+(designs, classes, grouping codes) and checks it as the insurer will
+(:func:`zkclaims.domain.invoice.check_invoice`), then computes the claim context, the
+per-claim patient tag and the witness of the equipment statement (``circuits/equipment.py``)
+and proves it with Groth16 using the shipped proving key. The bundle holds no prescription,
+no patient identity, no blinding and no far/near usage.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import datetime as _dt
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
 from zkclaims.circuits import circuit_info, load_proving_key
-from zkclaims.circuits.equipment import CIRCUIT_NAME, USAGE_CODES, EquipmentClaimCircuit
-from zkclaims.domain.claim import (
-    Attestation,
-    Claim,
-    ClaimBundle,
-    PublicInputs,
-    claim_context,
-    day_number,
-    invoice_for,
-)
-from zkclaims.domain.models import Classe, Equipment, LensClass, LensUsage
+from zkclaims.circuits.equipment import CIRCUIT_NAME, EquipmentClaimCircuit, lens_inputs
+from zkclaims.commitment import patient_tag
+from zkclaims.domain.attestation import Attestation
+from zkclaims.domain.bundle import ClaimBundle, PublicInputs, claim_context
+from zkclaims.domain.checks import precheck_claim
+from zkclaims.domain.invoice import Claim, check_invoice, invoice_for
+from zkclaims.domain.models import Equipment, LensClass, LensDesign
+from zkclaims.domain.packing import day_number
 from zkclaims.domain.rules import RULES_2020, Rules
 from zkclaims.errors import (
     InvalidInputError,
@@ -58,60 +59,47 @@ def statement() -> tuple[Any, Any, Any]:
 
 def equipment_witness(
     opening: Opening,
-    usages: tuple[LensUsage, LensUsage],
-    classes: tuple[LensClass, LensClass],
+    *,
+    designs: Sequence[LensDesign | str],
+    nears: Sequence[int],
+    classes: Sequence[LensClass | str],
     context: int,
 ) -> list[int]:
-    """Return the full witness of the equipment statement for the claimed ``classes``.
+    """Return the full witness of the equipment statement for the claimed lenses.
 
-    Raises :class:`ProofError` naming the lens and the constraint when the statement does not
-    hold, e.g. when a claimed class is not the class the rules give (the circuit computes it).
+    ``designs`` (public), ``nears`` (private: 1 for a unifocal lens for near vision) and
+    ``classes`` (public) are (right, left). Raises :class:`ProofError` naming the lens and the
+    constraint when the statement does not hold, e.g. when a claimed class is not the class
+    the rules give for that design (the circuit computes it).
     """
-    packed = opening.packed
+    d = [LensDesign(x) for x in designs]
+    c = [LensClass(x) for x in classes]
+    tag = patient_tag(opening.patient_element, context)
     assignment = {
         "commitment": opening.commitment_int,
-        "class_right": LensClass(classes[0]).code,
-        "class_left": LensClass(classes[1]).code,
+        "patient_tag": tag,
+        "design_right": d[0].code,
+        "class_right": c[0].code,
+        "design_left": d[1].code,
+        "class_left": c[1].code,
         "prescription_day": day_number(opening.prescription.issued_on, "issued_on"),
         "claim_context": context,
-        "packed": packed,
+        "packed": opening.packed,
+        "patient": opening.patient_element,
         "blinding": opening.blinding_int,
-        "usage_right": USAGE_CODES[LensUsage(usages[0])],
-        "usage_left": USAGE_CODES[LensUsage(usages[1])],
+        "near_right": nears[0],
+        "near_left": nears[1],
     }
     try:
         return EquipmentClaimCircuit().witness(assignment)
     except UnsatisfiedConstraintError as exc:
         raise ProofError(
-            f"claim: the statement does not hold for classes ({LensClass(classes[0]).value},"
-            f" {LensClass(classes[1]).value}) and usages ({LensUsage(usages[0]).value},"
-            f" {LensUsage(usages[1]).value}): {exc}"
+            f"claim: the statement does not hold for ({d[0].value} {c[0].value},"
+            f" {d[1].value} {c[1].value}) with near flags {tuple(nears)}: {exc}"
         ) from None
 
 
-def prove_claim(
-    opening: Opening,
-    attestation: Attestation,
-    equipment: Equipment,
-    claim: Claim,
-    *,
-    amo_cents: Mapping[str, int] | None = None,
-    plv_cents: Mapping[str, int] | None = None,
-    rules: Rules = RULES_2020,
-    backend: str | None = None,
-) -> ClaimBundle:
-    """Prove that ``equipment`` falls in the bracket its lens classes give, for ``claim``.
-
-    Checks (each raises :class:`~zkclaims.errors.ValidationError` naming the field): the
-    opening opens its commitment; the attestation is for that commitment, day and prescriber
-    kind; the claim's delivery day is the equipment's. Lens classes come from
-    ``rules.classify_lens`` (a near or progressive lens without addition raises
-    :class:`~zkclaims.errors.RuleError`). ``amo_cents`` / ``plv_cents`` give the AMO share and
-    the classe A legal price cap per element (``"right"``, ``"left"``, ``"frame"``); an AMO
-    share above the price, or a classe A element without its cap, raises (the insurer would
-    reject the bundle as ``inconsistent_prices``).
-    The attestation signature is the insurer's to check (:class:`zkclaims.verifier.Verifier`).
-    """
+def _check_opening(opening: Opening, attestation: Attestation) -> None:
     opening.check()
     rx = opening.prescription
     if attestation.commitment != opening.commitment:
@@ -130,38 +118,74 @@ def prove_claim(
             attestation.prescriber_kind.value,
             f"differs from the prescription's {rx.prescriber_kind.value}",
         )
+
+
+def prove_claim(
+    opening: Opening,
+    *,
+    attestation: Attestation,
+    equipment: Equipment,
+    claim: Claim,
+    rules: Rules = RULES_2020,
+    backend: str | None = None,
+    today: _dt.date | None = None,
+) -> ClaimBundle:
+    """Prove that ``equipment`` falls in the bracket its lens designs and classes give.
+
+    In order, before any proving work: the opening opens its commitment and matches the
+    attestation (commitment, day, prescriber kind) and the claim's delivery day is the
+    equipment's (:class:`~zkclaims.errors.InvalidInputError` naming the field); the shared
+    pre-check with the patient's birth date from the opening and ``today`` (default: the
+    local date) raises :class:`~zkclaims.errors.ClaimRejected` with the insurer's reason
+    (``delivery_in_future``, ``delivery_before_prescription``, ``rules_not_in_force``,
+    ``prescription_not_valid``); lens classes come from ``rules.classify_lens`` (a near or
+    progressive lens without addition raises :class:`~zkclaims.errors.RuleError`); the
+    invoice's grouping codes are checked (``ClaimRejected`` ``grouping_code_mismatch``). The
+    attestation's signature, the insurer's deadline and the law's price caps are the
+    insurer's to check (:class:`zkclaims.verifier.Verifier`).
+    """
+    for name, value, kind in (("attestation", attestation, Attestation),
+                              ("equipment", equipment, Equipment), ("claim", claim, Claim),
+                              ("opening", opening, Opening)):
+        if not isinstance(value, kind):
+            raise InvalidInputError(name, type(value).__name__, f"must be a {kind.__name__}")
+    _check_opening(opening, attestation)
+    rx = opening.prescription
     if claim.delivered_on != equipment.delivered_on:
         raise InvalidInputError(
             "claim.delivered_on",
             claim.delivered_on.isoformat(),
             f"differs from equipment.delivered_on {equipment.delivered_on.isoformat()}",
         )
+    birth = opening.patient.birth_date
+    precheck_claim(claim.delivered_on, prescription_day=rx.issued_on,
+                   prescriber_kind=rx.prescriber_kind, birth_date=birth, rules=rules,
+                   today=today)
     usages = (equipment.right.usage, equipment.left.usage)
     classes = (
         rules.classify_lens(rx.right, usages[0], side="right"),
         rules.classify_lens(rx.left, usages[1], side="left"),
     )
-    invoice = invoice_for(equipment, classes, amo_cents, plv_cents)
-    for name, line in invoice.lines().items():  # what the verifier would reject as inconsistent
-        if line.amo_cents > line.price_cents:
-            raise InvalidInputError(
-                f"amo_cents.{name}", line.amo_cents, f"exceeds the price {line.price_cents}"
-            )
-        if line.classe is Classe.A and line.plv_cents is None:
-            raise InvalidInputError(
-                f"plv_cents.{name}", None, "a classe A element needs its legal price cap (PLV)"
-            )
+    invoice = invoice_for(equipment, classes=classes, birth_date=birth)
+    check_invoice(invoice)
     r1cs, qap, pk = statement()
     # statement() checked once that the shipped id is r1cs.digest(): no re-hash per proof
     circuit_id = circuit_info(CIRCUIT_NAME)["circuit_id"]
     context = claim_context(claim, invoice, circuit_id)
-    witness = equipment_witness(opening, usages, classes, context)
+    lenses = [lens_inputs(u) for u in usages]
+    witness = equipment_witness(
+        opening, designs=[LensDesign.from_code(d) for d, _ in lenses],
+        nears=[n for _, n in lenses], classes=classes, context=context,
+    )
     from zkclaims.groth16 import prove
 
     proof = prove(pk, qap, witness, backend=backend)
     public = PublicInputs(
         commitment=opening.commitment,
+        patient_tag=str(witness[2]),
+        design_right=lenses[0][0],
         class_right=classes[0].code,
+        design_left=lenses[1][0],
         class_left=classes[1].code,
         prescription_day=day_number(rx.issued_on, "issued_on"),
         claim_context=str(context),

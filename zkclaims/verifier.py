@@ -1,49 +1,57 @@
-"""Insurer side: check a claim bundle and return a reimbursement decision.
+"""Insurer side: check a claim bundle against the insurer's own records and pay by the law.
 
 :class:`Verifier` checks, in this order, and rejects with :class:`~zkclaims.errors.ClaimRejected`
 whose ``reason`` is one of :data:`REASONS`:
 
-1. ``unknown_circuit`` — the bundle's circuit id has no shipped verifying key (or its
-   statement is not the one of the verifier's rules version); ``wrong_insurer`` — the claim
-   is addressed to another insurer than the verifier's ``insurer`` (when one is set);
-   ``birth_date_mismatch`` — the claim's ``patient_birth_date`` differs from the beneficiary's
-   birth date in the insurer's own records (when the caller passes
-   ``beneficiary_birth_date``);
-2. ``inconsistent_prices`` — the invoice does not add up (total, AMO share above a price, a lens
-   without class, a classe A element without its legal price cap);
-3. ``untrusted_prescriber`` / ``bad_signature`` — the attestation (Ed25519) is not from a
-   trusted prescriber key registered for that prescriber kind, or its signature fails;
-4. ``delivery_before_prescription`` — delivered before the prescription day;
-5. ``rules_not_in_force`` — the rules version does not apply on the delivery day;
-   ``prescription_not_valid`` — not valid on the delivery day (spec §6: 1 / 5 / 3 years by
-   age at the prescription for a physician, 2 years for an orthoptist), or the patient's
-   birth date is after the prescription day;
-6. ``context_mismatch`` — the public inputs differ from what the bundle's claim, invoice and
-   attestation imply (the claim context is recomputed: a proof replayed on another claim lands
-   here or in the next step);
-7. ``invalid_proof`` — the Groth16 proof does not verify.
+1. ``retired_circuit`` — the bundle is of a retired format or statement version (version 1
+   binds no patient): refused, never reinterpreted; ``unknown_circuit`` — no shipped
+   statement has the bundle's circuit id, or it is not the statement of the verifier's rules
+   version, or the verifying key read from the artifacts is not the pinned one (the SHA-256 of
+   the whole key, :data:`zkclaims.pins.VERIFYING_KEY_SHA256`, and the insurer's
+   ``pinned_keys``): a key swapped into the artifacts folder is refused, whatever its label;
+2. ``wrong_insurer`` — the claim is addressed to another insurer; ``wrong_beneficiary`` — the
+   claim names another member than the beneficiary record the insurer looked up;
+3. ``inconsistent_invoice`` — the invoice does not add up, or a line lacks what its element
+   needs; ``grouping_code_mismatch`` — a grouping code disagrees with its element, its classe
+   or the proven design and class (spec §7; :func:`~zkclaims.domain.invoice.check_invoice`);
+4. ``untrusted_prescriber`` / ``revoked_key`` / ``bad_signature`` — the attestation is not
+   signed by a prescriber key the insurer trusts for that kind and day;
+5. ``delivery_in_future``, ``claim_too_late``, ``delivery_before_prescription``,
+   ``rules_not_in_force``, ``prescription_not_valid`` — the shared pre-check
+   (:func:`~zkclaims.domain.checks.precheck_claim`, the same function the prover runs), with
+   the birth date of the insurer's beneficiary record and the signed prescription day;
+6. ``classe_a_price_above_cap`` — a classe A price above the law's cap for its code and the
+   patient's age (the LPP tables; a code the tables refuse is ``grouping_code_mismatch``);
+7. ``context_mismatch`` — the public inputs differ from what the claim, invoice and
+   attestation imply (the claim context is recomputed: a proof replayed on another claim
+   lands here or at the proof check);
+8. ``wrong_patient`` — the proof's patient tag is not the one the insurer computes from its
+   beneficiary record (INS and birth date) and the claim context: the prescription was signed
+   for someone else;
+9. ``invalid_proof`` — the Groth16 proof does not verify;
+10. ``renewal_too_early`` — within the renewal period after the last reimbursed delivery of
+    the insurer's ledger (spec §5: 2 years from 16, 1 year under 16; 6 months under 6 as the
+    insurer's option); ``renewal_not_justified`` — reserved for the early-renewal proof
+    (issue 11), which lifts ``renewal_too_early`` when it holds.
 
-Otherwise :meth:`Verifier.verify` returns the :class:`~zkclaims.domain.Decision` of
-:func:`~zkclaims.domain.claim.reimburse_invoice` — the rules of spec §3-§4 over the invoiced
-prices, classes A/B and the proven lens classes, with no lens usage (the contract's
-guarantees, or the legal ceiling without a contract); it equals
-:func:`~zkclaims.domain.reimburse` on the full equipment. The validity check (step 5) is
-:func:`~zkclaims.domain.valid_on` over the prescription day and prescriber kind of the
-attestation and the patient's birth date: the insurer never sees an eye.
+Otherwise :meth:`Verifier.verify` returns the :class:`~zkclaims.domain.Decision`: the rules of
+spec §3-§4 over the invoiced prices, classes A/B, the proven lens classes and **the AMO share
+and classe A caps the insurer computes from the law**, never figures from the invoice.
 
-The birth date picks the validity period (spec §6: 5 years from 16 to 42, 3 years over 42),
-but the bundle's ``claim.patient_birth_date`` is **the optician's declaration**: neither the
-prescriber's attestation nor the proof covers it, so an optician could re-prove the same
-opening with a younger birth date. The insurer knows its beneficiary's birth date from its own
-records: pass it as ``beneficiary_birth_date`` (CLI ``zkclaims verify --birth-date``) and a
-claim declaring another date is rejected (``birth_date_mismatch``). Without it, the verifier
-takes the declared date on trust.
+What the insurer acts on comes from the proof (designs, classes, the patient), the
+prescriber's signature (commitment, day, kind), the law (caps, tariffs) or its own records
+(beneficiary: member id, INS, birth date, AMO regime; history) — nothing the optician alone
+declares raises the amount paid. :meth:`Verifier.verify_many` also refuses, within one batch,
+a second accepted bundle with the same claim id (``duplicate_claim``, or
+``claim_id_conflict`` when the two bundles differ) or the same statement (commitment:
+``duplicate_equipment``); across batches that is the ledger's job (:mod:`zkclaims.registry`).
+In a batch, a bundle that does not parse is reported with reason ``malformed``.
 
 Malformed input raises :class:`~zkclaims.errors.MalformedInputError` naming the field and the
 value: a bundle that does not parse or validate (``bundle.<field path>: ...``, from
 :func:`load_bundle`), a bad point encoding, a wrong length, ...
 
-This module imports no prover, circuit builder or setup code (``tests/test_verifier*.py``
+This module imports no prover, circuit builder or setup code (``tests/test_verifier.py``
 checks it in a fresh interpreter): only the verify side of :mod:`zkclaims.groth16`, the
 artifact reader :mod:`zkclaims.circuits`, the domain and :mod:`zkclaims.prescriber`'s
 signature check.
@@ -52,61 +60,57 @@ signature check.
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Sequence
+import hashlib
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import pydantic
-
-from zkclaims.circuits import find_by_circuit_id, load_verifying_key
-from zkclaims.domain.claim import ClaimBundle, Contract, reimburse_invoice
-from zkclaims.domain.models import Decision, _pydantic_error_line
-from zkclaims.domain.rules import RULES_2020, Rules, valid_on
+from zkclaims import pins
+from zkclaims.circuits import RETIRED_CIRCUITS, find_by_circuit_id, load_verifying_key
+from zkclaims.commitment import patient_tag
+from zkclaims.domain.bundle import ClaimBundle, load_bundle
+from zkclaims.domain.checks import ClaimHistory, check_renewal, precheck_claim
+from zkclaims.domain.contract import Contract
+from zkclaims.domain.invoice import check_invoice, reimburse_invoice
+from zkclaims.domain.lpp import TariffTable, price_elements
+from zkclaims.domain.models import Decision
+from zkclaims.domain.patient import Beneficiary
+from zkclaims.domain.rules import RULES_2020, Rules
 from zkclaims.errors import AttestationError, ClaimRejected, InvalidInputError, MalformedInputError
 from zkclaims.groth16 import Proof, find_invalid, verify
 from zkclaims.prescriber import TrustedPrescribers, verify_attestation
 
-__all__ = ["REASONS", "BundleResult", "Verifier", "load_bundle"]
+__all__ = ["REASONS", "BATCH_REASONS", "BundleResult", "ClaimHistory", "Verifier", "load_bundle"]
 
-#: Every rejection reason, in the order the checks run.
+#: Every rejection reason of :meth:`Verifier.verify`, in the order the checks run.
 REASONS = (
+    "retired_circuit",
     "unknown_circuit",
     "wrong_insurer",
-    "birth_date_mismatch",
-    "inconsistent_prices",
+    "wrong_beneficiary",
+    "inconsistent_invoice",
+    "grouping_code_mismatch",
     "untrusted_prescriber",
+    "revoked_key",
     "bad_signature",
+    "delivery_in_future",
+    "claim_too_late",
     "delivery_before_prescription",
     "rules_not_in_force",
     "prescription_not_valid",
+    "classe_a_price_above_cap",
     "context_mismatch",
+    "wrong_patient",
     "invalid_proof",
+    "renewal_too_early",
+    "renewal_not_justified",
 )
+#: The reasons :meth:`Verifier.verify_many` adds: a second bundle of one batch with the same
+#: claim id (identical, or not) or the same statement; and a bundle that does not parse.
+BATCH_REASONS = ("duplicate_claim", "claim_id_conflict", "duplicate_equipment", "malformed")
 
-
-def load_bundle(data: str | bytes | dict[str, Any] | ClaimBundle) -> ClaimBundle:
-    """Parse a bundle (JSON text, UTF-8 bytes or a dict parsed from JSON).
-
-    Raises :class:`~zkclaims.errors.MalformedInputError` when it is not a valid bundle (bad
-    JSON, too deeply nested, a missing, extra or invalid field): the message names the first
-    offending field as ``bundle.<path>`` and its value, and counts the others; pydantic's
-    ``InvalidInputError`` is kept as ``__cause__``.
-    """
-    if isinstance(data, ClaimBundle):
-        return data
-    try:
-        if isinstance(data, dict):
-            return ClaimBundle.model_validate(data)
-        if isinstance(data, str | bytes | bytearray):
-            return ClaimBundle.model_validate_json(data)
-    except InvalidInputError as exc:
-        cause = exc.__cause__
-        if isinstance(cause, pydantic.ValidationError):
-            raise MalformedInputError(_pydantic_error_line(cause, "bundle")) from cause
-        raise MalformedInputError(f"bundle: {exc}") from exc
-    raise MalformedInputError(
-        f"bundle: expected JSON text, bytes or a dict (got {type(data).__name__})"
-    )
+_HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclass(frozen=True)
@@ -124,116 +128,162 @@ class BundleResult:
         return self.decision is not None
 
 
-class Verifier:
-    """The insurer's verifier: trusted prescriber keys, rules version, optional contract.
+@dataclass(frozen=True)
+class _Checked:
+    """A bundle past every check but the proof: what the rest of the verification needs."""
 
-    ``trusted_prescribers`` is a :class:`~zkclaims.prescriber.TrustedPrescribers` (or a path to
-    its JSON file); ``contract`` a :class:`~zkclaims.domain.claim.Contract` or None (then the
-    decision pays up to the legal ceiling of the category). ``insurer``, when given, is this
-    insurer's identifier: a bundle whose ``claim.insurer`` differs is rejected
-    (``wrong_insurer``), so a proof made for one insurer cannot be cashed at another.
-    ``backend`` picks the group backend (default: ``$ZKCLAIMS_BACKEND`` or arkworks).
+    bundle: ClaimBundle
+    beneficiary: Beneficiary
+    vk: Any
+    public: list[int]
+    proof: Proof
+    amo_paid: dict[str, int]
+    plv: dict[str, int | None]
+    pricing: tuple[str, ...]
+
+
+def _check_date(value: object, field: str) -> _dt.date | None:
+    if value is None or (isinstance(value, _dt.date) and not isinstance(value, _dt.datetime)):
+        return value
+    raise InvalidInputError(field, value, "must be a datetime.date (or None)")
+
+
+class Verifier:
+    """The insurer's verifier.
+
+    ``trusted`` is a :class:`~zkclaims.prescriber.TrustedPrescribers` (or a path to its JSON
+    file). Keyword-only: ``insurer`` (required) is this insurer's identifier — a bundle for
+    another insurer is ``wrong_insurer``; ``rules`` the rules version; ``contract`` a
+    :class:`~zkclaims.domain.Contract` or None (then the decision pays up to the legal
+    ceiling); ``tariffs`` the LPP rules table (:func:`zkclaims.domain.lpp.load_tariffs`) or
+    None (the built-in figures only: classe A lenses and child frames are then refused above
+    0 €, and the message says which table to load); ``claim_deadline_days`` the insurer's
+    deadline after delivery (None: none);
+    ``pinned_keys`` maps a statement name to the SHA-256 of the verifying key the insurer
+    accepts, on top of the package's pins; ``short_renewal_under_6`` applies the 6-month
+    renewal period under 6 (spec §5); ``backend`` picks the group backend.
     """
 
     def __init__(
         self,
-        trusted_prescribers: TrustedPrescribers | str,
+        trusted: TrustedPrescribers | str,
+        *,
+        insurer: str,
         rules: Rules = RULES_2020,
         contract: Contract | None = None,
-        *,
-        insurer: str | None = None,
+        tariffs: Any = None,
+        claim_deadline_days: int | None = None,
+        pinned_keys: Mapping[str, str] | None = None,
         backend: str | None = None,
+        short_renewal_under_6: bool = False,
     ) -> None:
-        if isinstance(trusted_prescribers, TrustedPrescribers):
-            self.trusted = trusted_prescribers
-        else:
-            self.trusted = TrustedPrescribers.load(trusted_prescribers)
+        self.trusted = (trusted if isinstance(trusted, TrustedPrescribers)
+                        else TrustedPrescribers.load(trusted))
+        if not isinstance(insurer, str) or not insurer or insurer != insurer.strip():
+            raise InvalidInputError("insurer", insurer, "must be this insurer's identifier")
+        if not isinstance(rules, Rules):
+            raise InvalidInputError("rules", type(rules).__name__,
+                                    "must be a Rules version (e.g. RULES_2020)")
+        if tariffs is not None and not isinstance(tariffs, TariffTable):
+            raise InvalidInputError("tariffs", type(tariffs).__name__,
+                                    "must be a TariffTable (zkclaims.domain.lpp.load_tariffs)")
+        if contract is not None and not isinstance(contract, Contract):
+            raise InvalidInputError("contract", type(contract).__name__,
+                                    "must be a Contract (Contract.model_validate_json(...))")
+        if claim_deadline_days is not None and (
+            isinstance(claim_deadline_days, bool) or not isinstance(claim_deadline_days, int)
+            or claim_deadline_days < 0
+        ):
+            raise InvalidInputError("claim_deadline_days", claim_deadline_days,
+                                    "must be a number of days >= 0, or None")
+        self.pinned_keys = dict(pinned_keys or {})
+        for name, digest in self.pinned_keys.items():
+            if not isinstance(digest, str) or not _HEX64.fullmatch(digest):
+                raise InvalidInputError(f"pinned_keys.{name}", digest,
+                                        "must be the SHA-256 of a verifying key, 64 hex digits")
+        self.insurer = insurer
         self.rules = rules
         self.contract = contract
-        self.insurer = insurer
+        self.tariffs = tariffs
+        self.claim_deadline_days = claim_deadline_days
+        self.short_renewal_under_6 = bool(short_renewal_under_6)
         self.backend = backend
+        self._keys: dict[str, Any] = {}
 
-    # -- the checks before the proof ----------------------------------------------------------
-    def _vk(self, bundle: ClaimBundle) -> Any:
-        name = find_by_circuit_id(bundle.circuit_id)
-        if name is None:
-            raise ClaimRejected(
-                "unknown_circuit",
-                f"circuit_id: {bundle.circuit_id} is not a circuit this verifier knows",
-            )
-        if not name.endswith(f"-{self.rules.version}"):
-            raise ClaimRejected(
-                "unknown_circuit",
-                f"circuit_id: {name} does not implement rules {self.rules.version}",
-            )
-        return load_verifying_key(name)
+    # -- the key ----------------------------------------------------------------------------
+    def verifying_key(self, circuit_id: str) -> Any:
+        """Return the pinned verifying key of ``circuit_id``, or raise ``ClaimRejected``.
 
-    def precheck(
-        self, bundle: ClaimBundle, *, beneficiary_birth_date: _dt.date | None = None
-    ) -> tuple[Any, list[int], Proof]:
-        """Run every check but the proof; return ``(verifying key, public inputs, proof)``.
-
-        ``beneficiary_birth_date`` as in :meth:`verify`. Raises :class:`ClaimRejected`
-        (reasons 1-6 of the module docstring) or :class:`MalformedInputError`.
+        ``retired_circuit`` for a retired statement version; ``unknown_circuit`` when no
+        shipped statement has that id, when it is not of this rules version, or when the key
+        read from the artifacts is not the pinned one (SHA-256 of the whole key).
         """
-        beneficiary_birth_date = _birth_date(beneficiary_birth_date, "beneficiary_birth_date")
-        vk = self._vk(bundle)
-        if self.insurer is not None and bundle.claim.insurer != self.insurer:
-            raise ClaimRejected(
-                "wrong_insurer",
-                f"claim.insurer: {bundle.claim.insurer!r} is not this insurer ({self.insurer!r})",
-            )
-        if (
-            beneficiary_birth_date is not None
-            and bundle.claim.patient_birth_date != beneficiary_birth_date
-        ):
-            raise ClaimRejected(
-                "birth_date_mismatch",
-                f"claim.patient_birth_date: {bundle.claim.patient_birth_date.isoformat()} is not"
-                f" the beneficiary's birth date in the insurer's records"
-                f" ({beneficiary_birth_date.isoformat()})",
-            )
-        problems = bundle.invoice.inconsistencies()
-        if problems:
-            raise ClaimRejected("inconsistent_prices", "; ".join(problems))
-        att = bundle.attestation
+        if circuit_id in self._keys:
+            return self._keys[circuit_id]
+        if circuit_id in RETIRED_CIRCUITS:
+            why = RETIRED_CIRCUITS[circuit_id]
+            raise ClaimRejected("retired_circuit", f"circuit_id: {circuit_id} is retired: {why}")
+        name = find_by_circuit_id(circuit_id)
+        if name is None:
+            raise ClaimRejected("unknown_circuit",
+                                f"circuit_id: {circuit_id} is not a circuit this verifier knows")
+        if not name.endswith(f"-{self.rules.version}"):
+            raise ClaimRejected("unknown_circuit",
+                                f"circuit_id: {name} does not implement rules {self.rules.version}")
+        vk = load_verifying_key(name)
+        digest = hashlib.sha256(vk.to_bytes()).hexdigest()
+        for source, expected in (("zkclaims.pins", pins.VERIFYING_KEY_SHA256.get(name)),
+                                 ("pinned_keys", self.pinned_keys.get(name, digest))):
+            if digest != expected:
+                raise ClaimRejected(
+                    "unknown_circuit",
+                    f"circuit_id: the verifying key of {name} in the artifacts (SHA-256"
+                    f" {digest[:16]}..., setup {vk.setup!r}) is not the one pinned in {source}"
+                    f" ({(expected or 'none')[:16]}...): refusing it",
+                )
+        if vk.circuit_id != circuit_id:
+            raise ClaimRejected("unknown_circuit",
+                                f"circuit_id: the pinned key of {name} is for {vk.circuit_id}")
+        self._keys[circuit_id] = vk
+        return vk
+
+    # -- every check but the proof ------------------------------------------------------------
+    def precheck(
+        self, bundle: ClaimBundle, *, beneficiary: Beneficiary, today: _dt.date | None = None
+    ) -> _Checked:
+        """Run checks 1-8 of the module docstring; raise :class:`ClaimRejected` on the first."""
+        if not isinstance(beneficiary, Beneficiary):
+            raise InvalidInputError("beneficiary", type(beneficiary).__name__,
+                                    "must be the insurer's Beneficiary record")
+        today = _check_date(today, "today") or _dt.date.today()
+        vk = self.verifying_key(bundle.circuit_id)
+        claim, att, invoice = bundle.claim, bundle.attestation, bundle.invoice
+        if claim.insurer != self.insurer:
+            raise ClaimRejected("wrong_insurer", f"claim.insurer: {claim.insurer!r} is not this"
+                                f" insurer ({self.insurer!r})")
+        if claim.beneficiary != beneficiary.member_id:
+            raise ClaimRejected("wrong_beneficiary", f"claim.beneficiary: {claim.beneficiary!r}"
+                                f" is not the member of the record given"
+                                f" ({beneficiary.member_id!r})")
+        check_invoice(invoice)
         try:
-            verify_attestation(att, self.trusted)
+            verify_attestation(att, self.trusted, on_day=today)
         except AttestationError as exc:
             reason = getattr(exc, "reason", "bad_signature")
             raise ClaimRejected(reason, str(exc).removeprefix(f"{reason}: ")) from None
-        claim = bundle.claim
-        if claim.delivered_on < att.prescription_day:
-            raise ClaimRejected(
-                "delivery_before_prescription",
-                f"claim.delivered_on: {claim.delivered_on.isoformat()} is before the"
-                f" prescription day {att.prescription_day.isoformat()}",
-            )
-        if not self.rules.in_force_on(claim.delivered_on):
-            raise ClaimRejected(
-                "rules_not_in_force",
-                f"claim.delivered_on: rules {self.rules.version} apply from"
-                f" {self.rules.in_force_from.isoformat()}",
-            )
-        if claim.patient_birth_date > att.prescription_day:
-            raise ClaimRejected(
-                "prescription_not_valid",
-                f"claim.patient_birth_date: {claim.patient_birth_date.isoformat()} is after the"
-                f" prescription day {att.prescription_day.isoformat()}",
-            )
-        if not valid_on(
-            claim.delivered_on,
-            issued_on=att.prescription_day,
-            prescriber_kind=att.prescriber_kind,
-            patient_birth_date=claim.patient_birth_date,
-        ):
-            raise ClaimRejected(
-                "prescription_not_valid",
-                f"claim.delivered_on: the {att.prescriber_kind.value}'s prescription of"
-                f" {att.prescription_day.isoformat()} is no longer valid on"
-                f" {claim.delivered_on.isoformat()} (spec §6, patient born"
-                f" {claim.patient_birth_date.isoformat()})",
-            )
+        precheck_claim(claim.delivered_on, prescription_day=att.prescription_day,
+                       prescriber_kind=att.prescriber_kind, birth_date=beneficiary.birth_date,
+                       rules=self.rules, today=today,
+                       claim_deadline_days=self.claim_deadline_days)
+        try:
+            prices = price_elements(invoice.lines(), delivered_on=claim.delivered_on,
+                                    birth_date=beneficiary.birth_date,
+                                    amo_regime=beneficiary.amo_regime, tariffs=self.tariffs)
+        except ClaimRejected as exc:  # its messages name the element: name the bundle field
+            message = str(exc).removeprefix(f"{exc.reason}: ")
+            if message.startswith(("right", "left", "frame")):
+                message = f"invoice.{message}"
+            raise ClaimRejected(exc.reason, message) from None
         expected = bundle.expected_public_inputs()
         if expected != bundle.public_inputs:
             diff = [
@@ -242,89 +292,106 @@ class Verifier:
                 for k in type(expected).model_fields
                 if getattr(expected, k) != getattr(bundle.public_inputs, k)
             ]
+            raise ClaimRejected("context_mismatch", f"{'; '.join(diff)}: differ from what the"
+                                " claim, invoice and attestation imply")
+        tag = patient_tag(beneficiary.patient().field_element(), int(expected.claim_context))
+        if str(tag) != bundle.public_inputs.patient_tag:
             raise ClaimRejected(
-                "context_mismatch",
-                f"{'; '.join(diff)}: differ from what the claim, invoice and attestation imply",
+                "wrong_patient",
+                f"public_inputs.patient_tag: not the tag of beneficiary"
+                f" {beneficiary.member_id!r} (INS and birth date of the insurer's record) for"
+                " this claim: the prescription was signed for another patient",
             )
         proof = Proof.from_bytes(bytes.fromhex(bundle.proof), circuit_id=bundle.circuit_id)
-        return vk, expected.as_list(), proof
+        return _Checked(bundle, beneficiary, vk, expected.as_list(), proof,
+                        {e: p.amo_cents for e, p in prices.items()},
+                        {e: p.plv_cents for e, p in prices.items()},
+                        tuple(f"{e}: {p.source}" for e, p in prices.items()))
 
-    def decide(self, bundle: ClaimBundle) -> Decision:
-        """Return the reimbursement decision for an accepted bundle (spec §3-§4).
+    def _after_proof(self, checked: _Checked, history: ClaimHistory | None) -> Decision:
+        """Check 10 (renewal, from the insurer's ledger), then decide the payment."""
+        if history is not None and not isinstance(history, ClaimHistory):
+            raise InvalidInputError("history", type(history).__name__,
+                                    "must be a ClaimHistory from the insurer's ledger")
+        check_renewal(history, delivered_on=checked.bundle.claim.delivered_on,
+                      birth_date=checked.beneficiary.birth_date,
+                      short_renewal_under_6=self.short_renewal_under_6)
+        return self.decide(checked)
 
-        Computed from the invoice alone (prices, classes A/B, AMO shares, PLVs and the proven
-        lens classes) by :func:`~zkclaims.domain.claim.reimburse_invoice`: the lens usages are
-        private and not needed.
-        """
+    def decide(self, checked: _Checked) -> Decision:
+        """Return the reimbursement decision (spec §3-§4) with the law's AMO shares and caps."""
         guarantees = None if self.contract is None else dict(self.contract.guarantees)
-        return reimburse_invoice(bundle.invoice, guarantees, rules=self.rules)
+        d = reimburse_invoice(checked.bundle.invoice, amo_paid=checked.amo_paid,
+                              plv=checked.plv, guarantees=guarantees, rules=self.rules)
+        return d.model_copy(update={"reasons": d.reasons + checked.pricing})
 
     # -- public API -----------------------------------------------------------------------------
     def verify(
         self,
         bundle: ClaimBundle | str | bytes | dict[str, Any],
         *,
-        beneficiary_birth_date: _dt.date | None = None,
+        beneficiary: Beneficiary,
+        history: ClaimHistory | None = None,
+        today: _dt.date | None = None,
     ) -> Decision:
         """Check ``bundle`` fully; return the decision or raise :class:`ClaimRejected`.
 
-        ``beneficiary_birth_date`` is the patient's birth date from the insurer's own
-        beneficiary records: when given, a claim whose ``patient_birth_date`` differs is
-        rejected (``birth_date_mismatch``) before the validity period is computed from it.
-        When None, the birth date declared by the optician is taken on trust (see the module
-        docstring). A malformed bundle raises :class:`MalformedInputError`.
+        ``beneficiary`` is the insurer's own record of the member the claim names (its
+        ``member_id`` must be the claim's ``beneficiary``); ``history`` the ledger's
+        :class:`ClaimHistory` of that member (None: no earlier equipment); ``today`` the day of
+        the check (default: the local date). A malformed bundle raises
+        :class:`MalformedInputError`.
         """
-        birth = _birth_date(beneficiary_birth_date, "beneficiary_birth_date")
         bundle = load_bundle(bundle)
-        vk, public, proof = self.precheck(bundle, beneficiary_birth_date=birth)
-        if not verify(vk, public, proof, backend=self.backend):
+        checked = self.precheck(bundle, beneficiary=beneficiary, today=today)
+        if not verify(checked.vk, checked.public, checked.proof, backend=self.backend):
             raise ClaimRejected("invalid_proof", "proof: the Groth16 proof does not verify")
-        return self.decide(bundle)
+        return self._after_proof(checked, history)
 
     def verify_many(
         self,
         bundles: Sequence[ClaimBundle | str | bytes | dict[str, Any]],
         *,
-        beneficiary_birth_dates: Sequence[_dt.date | None] | None = None,
+        beneficiaries: Sequence[Beneficiary] | Mapping[str, Beneficiary],
+        histories: Sequence[ClaimHistory | None] | Mapping[str, ClaimHistory] | None = None,
+        today: _dt.date | None = None,
     ) -> list[BundleResult]:
         """Check many bundles; the proofs of each circuit are batch-verified together.
 
-        Returns one :class:`BundleResult` per bundle, in order: a decision, or the reason and
-        message of its rejection (a bad proof is located by bisection, so it is named even
-        though proofs are checked in batches). Malformed bundles are reported with reason
-        ``"malformed"``. ``beneficiary_birth_dates``, when given, has one entry per bundle:
-        the beneficiary's birth date from the insurer's records (or None to trust the
-        declared one), checked as ``beneficiary_birth_date`` in :meth:`verify`.
+        ``beneficiaries`` is one record per bundle (a sequence) or the records by member id (a
+        mapping: each claim's ``beneficiary`` is looked up; none is ``wrong_beneficiary``);
+        ``histories`` likewise (None, or no entry: no earlier equipment). Returns one
+        :class:`BundleResult` per bundle, in order: a decision, or the reason and message of
+        its rejection (a bad proof is located by bisection). Within the batch, a bundle whose
+        claim id or statement (commitment) an earlier *accepted* bundle already has is refused
+        (:data:`BATCH_REASONS`): at most one payment per claim and per prescription. Malformed
+        bundles are reported with reason ``"malformed"``.
         """
-        if beneficiary_birth_dates is None:
-            births: list[_dt.date | None] = [None] * len(bundles)
-        else:
-            births = [
-                _birth_date(d, f"beneficiary_birth_dates[{i}]")
-                for i, d in enumerate(beneficiary_birth_dates)
-            ]
-            if len(births) != len(bundles):
-                raise InvalidInputError(
-                    "beneficiary_birth_dates",
-                    len(births),
-                    f"needs one entry per bundle ({len(bundles)})",
-                )
-        results: list[BundleResult | None] = [None] * len(bundles)
-        groups: dict[str, list[tuple[int, ClaimBundle, Any, list[int], Proof]]] = {}
+        today = _check_date(today, "today") or _dt.date.today()
+        n = len(bundles)
+        records = _per_bundle(beneficiaries, n, "beneficiaries")
+        ledgers = _per_bundle(histories, n, "histories") if histories is not None else None
+        results: list[BundleResult | None] = [None] * n
+        parsed: dict[int, ClaimBundle] = {}
+        groups: dict[str, list[tuple[int, _Checked]]] = {}
         for i, raw in enumerate(bundles):
             try:
-                b = load_bundle(raw)
-                vk, public, proof = self.precheck(b, beneficiary_birth_date=births[i])
+                b = parsed[i] = load_bundle(raw)
+                record = _lookup(records, i, b, "beneficiaries")
+                if record is None:
+                    raise ClaimRejected("wrong_beneficiary", f"claim.beneficiary:"
+                                        f" {b.claim.beneficiary!r}: no record given for it")
+                checked = self.precheck(b, beneficiary=record, today=today)
             except ClaimRejected as exc:
                 results[i] = BundleResult(i, None, exc.reason, str(exc))
                 continue
             except (MalformedInputError, ValueError) as exc:
                 results[i] = BundleResult(i, None, "malformed", _one_line(exc))
                 continue
-            groups.setdefault(b.circuit_id, []).append((i, b, vk, public, proof))
+            groups.setdefault(b.circuit_id, []).append((i, checked))
         for items in groups.values():
-            vk = items[0][2]
-            batch = [(public, proof) for _, _, _, public, proof in items]
+            vk = items[0][1].vk
+            batch = [(c.public, c.proof) for _, c in items]
             try:
                 bad = set(find_invalid(vk, batch, backend=self.backend))
             except MalformedInputError:
@@ -336,25 +403,75 @@ class Verifier:
                     except MalformedInputError as exc:
                         i = items[k][0]
                         results[i] = BundleResult(i, None, "malformed", _one_line(exc))
-            for k, (i, b, *_rest) in enumerate(items):
+            for k, (i, checked) in enumerate(items):
                 if results[i] is not None:
                     continue
                 if k in bad:
-                    results[i] = BundleResult(
-                        i, None, "invalid_proof", "invalid_proof: proof: does not verify"
-                    )
-                else:
-                    results[i] = BundleResult(i, self.decide(b))
-        return [r for r in results if r is not None]
+                    results[i] = BundleResult(i, None, "invalid_proof",
+                                              "invalid_proof: proof: does not verify")
+                    continue
+                history = _lookup(ledgers, i, checked.bundle, "histories") if ledgers else None
+                try:
+                    results[i] = BundleResult(i, self._after_proof(checked, history))
+                except ClaimRejected as exc:
+                    results[i] = BundleResult(i, None, exc.reason, str(exc))
+        return _refuse_duplicates(parsed, [r for r in results if r is not None])
 
 
-def _birth_date(value: object, field: str) -> _dt.date | None:
-    """Check an optional birth date argument (a :class:`datetime.date`, not a datetime)."""
-    if value is None:
-        return None
-    if isinstance(value, _dt.date) and not isinstance(value, _dt.datetime):
+def _per_bundle(value: Any, n: int, field: str) -> Sequence[Any] | Mapping[str, Any]:
+    if isinstance(value, Mapping):
         return value
-    raise InvalidInputError(field, value, "must be a datetime.date (or None)")
+    if isinstance(value, Sequence) and not isinstance(value, str | bytes):
+        if len(value) != n:
+            raise InvalidInputError(field, len(value), f"needs one entry per bundle ({n})")
+        return value
+    raise InvalidInputError(field, type(value).__name__,
+                            "must be a sequence (one per bundle) or a mapping by member id")
+
+
+def _lookup(table: Sequence[Any] | Mapping[str, Any] | None, i: int, bundle: ClaimBundle,
+            field: str) -> Any:
+    if table is None:
+        return None
+    if isinstance(table, Mapping):
+        return table.get(bundle.claim.beneficiary)
+    return table[i]
+
+
+def _refuse_duplicates(
+    bundles: Mapping[int, ClaimBundle], results: list[BundleResult]
+) -> list[BundleResult]:
+    """Refuse an accepted bundle whose claim id or commitment an earlier accepted one has.
+
+    Two bundles are the same claim when everything but the proof bytes is equal (Groth16
+    proofs are malleable: a copy with (-A, -B) is the same statement).
+    """
+    claims: dict[str, tuple[int, str]] = {}
+    commitments: dict[str, int] = {}
+    out = []
+    for r in results:
+        if not r.accepted:
+            out.append(r)
+            continue
+        b = bundles[r.index]
+        digest = hashlib.sha256(b.model_dump_json(exclude={"proof"}).encode()).hexdigest()
+        cid, commitment = b.claim.claim_id, b.attestation.commitment
+        if cid in claims:
+            first, first_digest = claims[cid]
+            reason = "duplicate_claim" if digest == first_digest else "claim_id_conflict"
+            out.append(BundleResult(r.index, None, reason, f"{reason}: claim.claim_id:"
+                                    f" {cid!r} was accepted already in this batch (bundle"
+                                    f" {first})"))
+        elif commitment in commitments:
+            out.append(BundleResult(r.index, None, "duplicate_equipment",
+                                    "duplicate_equipment: attestation.commitment: the same"
+                                    " prescription was accepted already in this batch (bundle"
+                                    f" {commitments[commitment]})"))
+        else:
+            claims[cid] = (r.index, digest)
+            commitments[commitment] = r.index
+            out.append(r)
+    return out
 
 
 def _short(value: object) -> str:

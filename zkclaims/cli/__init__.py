@@ -8,7 +8,8 @@ One module per command group, each with a ``register(sub)`` function that adds i
 subcommands; :data:`GROUPS` lists them in the order of ``zkclaims --help``:
 
 * :mod:`.rules` — ``classify``, ``category`` (the clear-text rules);
-* :mod:`.prescriber` — ``keygen``, ``prescribe``;
+* :mod:`.prescriber` — ``keygen``, ``prescribe``, ``opening import``;
+* :mod:`.trust` — ``trust add | revoke | list | add-root | add-crl | check``;
 * :mod:`.claim` — ``prove``, ``verify``, ``export-snarkjs``, ``inspect``;
 * :mod:`.circuits` — ``circuits build``;
 * :mod:`.demo` — ``demo``;
@@ -27,14 +28,26 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
-from zkclaims.cli import circuits, claim, demo, prescriber, registry, rules, serve, tariffs
+from zkclaims.cli import (
+    circuits,
+    claim,
+    demo,
+    prescriber,
+    registry,
+    rules,
+    serve,
+    tariffs,
+    trust,
+)
 from zkclaims.cli._common import EXIT_INVALID, EXIT_MALFORMED, EXIT_OK, pydantic_line
 from zkclaims.errors import ZkClaimsError, echo_value
 
 __all__ = ["EXIT_OK", "EXIT_INVALID", "EXIT_MALFORMED", "GROUPS", "build_parser", "main"]
 
 #: The command groups, in the order of ``zkclaims --help``. Append new ones here.
-GROUPS: list[ModuleType] = [rules, prescriber, claim, circuits, demo, tariffs, registry, serve]
+GROUPS: list[ModuleType] = [
+    rules, prescriber, trust, claim, circuits, demo, tariffs, registry, serve,
+]
 
 
 def _version() -> str:

@@ -9,11 +9,11 @@ from zkclaims.cli._common import (
     EXIT_INVALID,
     EXIT_OK,
     Sub,
-    cents_map,
     check_backend,
     emit,
     iso_date,
     load_model,
+    read_json,
     write_json,
 )
 
@@ -22,18 +22,18 @@ def _add_prove(sub: Sub) -> None:
     p = sub.add_parser(
         "prove",
         help="prove an equipment claim and write the claim bundle",
-        description="Classify each lens by the rules, build the claim context and prove the "
-        "equipment statement; the bundle discloses no prescription and no lens usage.",
+        description="Run the insurer's pre-check first (delivery day, prescription validity), "
+        "classify each lens by the rules, build the invoice and the claim context and prove "
+        "the equipment statement; the bundle discloses no prescription, no patient identity "
+        "and no far/near usage.",
     )
     p.add_argument("--opening", required=True, help="opening.json from prescribe")
     p.add_argument("--attestation", required=True, help="attestation.json from prescribe")
     p.add_argument("--equipment", required=True, help="equipment.json (Equipment JSON)")
     p.add_argument("--claim", required=True, help="claim.json (Claim JSON)")
     p.add_argument("--out", required=True, help="where to write the bundle")
-    p.add_argument("--amo", default=None, metavar="right=C,left=C,frame=C",
-                   help="AMO share per element in cents (default 0)")
-    p.add_argument("--plv", default=None, metavar="right=C,left=C,frame=C",
-                   help="legal price cap (cents) of each classe A element")
+    p.add_argument("--today", default=None, metavar="YYYY-MM-DD",
+                   help="the day of the pre-check (default: today)")
     p.add_argument("--backend", default=None, help="group backend: arkworks (default) or py_ecc")
     p.set_defaults(func=_cmd_prove)
 
@@ -42,7 +42,9 @@ def _cmd_prove(args: argparse.Namespace) -> int:
     import time
 
     from zkclaims.domain import Equipment
-    from zkclaims.domain.claim import Attestation, Claim
+    from zkclaims.domain.attestation import Attestation
+    from zkclaims.domain.invoice import Claim
+    from zkclaims.errors import ClaimRejected
     from zkclaims.prescriber import Opening
     from zkclaims.prover import prove_claim
 
@@ -50,18 +52,22 @@ def _cmd_prove(args: argparse.Namespace) -> int:
     attestation = load_model(Attestation, args.attestation, "--attestation")
     equipment = load_model(Equipment, args.equipment, "--equipment")
     claim = load_model(Claim, args.claim, "--claim")
-    amo, plv = cents_map(args.amo, "--amo"), cents_map(args.plv, "--plv")
+    today = iso_date(args.today, "--today") if args.today else None
     backend = check_backend(args.backend)
     t0 = time.perf_counter()
-    bundle = prove_claim(
-        opening, attestation, equipment, claim,
-        amo_cents=amo, plv_cents=plv, backend=backend,
-    )
+    try:
+        bundle = prove_claim(opening, attestation=attestation, equipment=equipment, claim=claim,
+                             backend=backend, today=today)
+    except ClaimRejected as exc:  # the pre-check: the insurer would refuse it, nothing proved
+        message = str(exc).removeprefix(f"{exc.reason}: ")
+        print(f"REFUSED before proving ({exc.reason}): {message}")
+        return EXIT_INVALID
     elapsed = time.perf_counter() - t0
     write_json(args.out, bundle.model_dump(mode="json"), "--out")
     inv = bundle.invoice
-    print(f"lens classes {inv.right.lens_class.value} + {inv.left.lens_class.value}; "
-          f"proved in {elapsed:.2f} s; bundle -> {args.out}")
+    lenses = ", ".join(f"{line.design.value} {line.lens_class.value} ({line.grouping_code})"
+                       for line in (inv.right, inv.left))
+    print(f"lenses {lenses}; proved in {elapsed:.2f} s; bundle -> {args.out}")
     return EXIT_OK
 
 
@@ -69,43 +75,76 @@ def _add_verify(sub: Sub) -> None:
     p = sub.add_parser(
         "verify",
         help="check a claim bundle (exit 0 valid, 1 invalid, 2 malformed)",
-        description="Check the circuit id, prices, the prescriber's signature, the calendar "
-        "rules, the claim context and the proof; print the reimbursement decision. "
-        "Exit 0 valid, 1 invalid (reason printed), 2 malformed input or usage.",
+        description="Check the circuit and its pinned key, the insurer and beneficiary, the "
+        "invoice and its grouping codes, the prescriber's signature, the calendar rules, the "
+        "law's price caps, the claim context, the patient tag, the proof and the renewal "
+        "period; print the reimbursement decision. Exit 0 valid, 1 invalid (reason printed), "
+        "2 malformed input or usage.",
     )
     p.add_argument("bundle", metavar="bundle.json", help="claim bundle from prove")
     p.add_argument("--trusted", required=True, help="trusted-prescribers JSON file")
+    p.add_argument("--insurer", required=True,
+                   help="this insurer's identifier: claims addressed to another are refused")
+    p.add_argument("--beneficiary", required=True, metavar="FILE",
+                   help="the insurer's record of the member the claim names (Beneficiary "
+                   "JSON: member_id, ins, birth_date, amo_regime)")
+    p.add_argument("--history", default=None, metavar="FILE",
+                   help="the member's claim history from the insurer's ledger (ClaimHistory "
+                   "JSON: last_delivery, previous_commitment)")
+    p.add_argument("--last-delivery", default=None, metavar="YYYY-MM-DD",
+                   help="the member's last reimbursed delivery (instead of --history)")
     p.add_argument("--contract", default=None, help="contract.json (guarantees per category)")
-    p.add_argument("--insurer", default=None,
-                   help="this insurer's identifier: reject claims addressed to another")
-    p.add_argument("--birth-date", default=None, metavar="YYYY-MM-DD",
-                   help="the beneficiary's birth date from the insurer's records: reject a "
-                   "claim declaring another (birth_date_mismatch); without it the optician's "
-                   "declared birth date is trusted")
+    p.add_argument("--tariffs", default=None, metavar="FILE",
+                   help="the LPP rules table (from `zkclaims tariffs import`): classe A caps "
+                   "and tariffs; without it, built-in figures only (classe A lenses refused)")
+    p.add_argument("--claim-deadline-days", default=None, type=int, metavar="DAYS",
+                   help="refuse a delivery more than DAYS days before today (claim_too_late)")
+    p.add_argument("--today", default=None, metavar="YYYY-MM-DD",
+                   help="the day of the check (default: today)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--backend", default=None, help="group backend: arkworks (default) or py_ecc")
     p.set_defaults(func=_cmd_verify)
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
-    from zkclaims.domain.claim import ClaimBundle, Contract
-    from zkclaims.errors import ClaimRejected
+    from zkclaims.domain import Beneficiary, ClaimHistory
+    from zkclaims.domain.bundle import ClaimBundle
+    from zkclaims.domain.contract import Contract
+    from zkclaims.errors import ClaimRejected, InvalidInputError
     from zkclaims.prescriber import TrustedPrescribers
     from zkclaims.verifier import Verifier
 
-    birth = iso_date(args.birth_date, "--birth-date") if args.birth_date else None
-    bundle = load_model(ClaimBundle, args.bundle, "bundle.json")
+    if args.history and args.last_delivery:
+        raise InvalidInputError("--last-delivery", args.last_delivery,
+                                "give either --history or --last-delivery, not both")
+    today = iso_date(args.today, "--today") if args.today else None
+    history = None
+    if args.history:
+        history = load_model(ClaimHistory, args.history, "--history")
+    elif args.last_delivery:
+        history = ClaimHistory(last_delivery=iso_date(args.last_delivery, "--last-delivery"))
+    beneficiary = load_model(Beneficiary, args.beneficiary, "--beneficiary")
+    bundle = _load_bundle_file(args.bundle)
     trusted = load_model(TrustedPrescribers, args.trusted, "--trusted")
     contract = load_model(Contract, args.contract, "--contract") if args.contract else None
-    verifier = Verifier(trusted, contract=contract, insurer=args.insurer,
-                        backend=check_backend(args.backend))
+    tariffs = None
+    if args.tariffs:
+        from zkclaims.domain.lpp import load_tariffs
+
+        tariffs = load_tariffs(args.tariffs, "--tariffs")
     try:
-        d = verifier.verify(bundle, beneficiary_birth_date=birth)
+        verifier = Verifier(trusted, insurer=args.insurer, contract=contract, tariffs=tariffs,
+                            claim_deadline_days=args.claim_deadline_days,
+                            backend=check_backend(args.backend))
+        if isinstance(bundle, ClaimRejected):
+            raise bundle
+        d = verifier.verify(bundle, beneficiary=beneficiary, history=history, today=today)
     except ClaimRejected as exc:
         message = str(exc).removeprefix(f"{exc.reason}: ")
         emit(args, {"valid": False, "reason": exc.reason, "message": message},
-              f"INVALID ({exc.reason}): {message}")
+             f"INVALID ({exc.reason}): {message}")
         return EXIT_INVALID
+    assert isinstance(bundle, ClaimBundle)
     data = {"valid": True, "decision": d.model_dump(mode="json")}
     lines = [
         f"VALID: category {d.category.code} ({d.lens_classes[0].value} + "
@@ -117,6 +156,19 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     lines += [f"  - {r}" for r in d.reasons]
     emit(args, data, "\n".join(lines))
     return EXIT_OK
+
+
+def _load_bundle_file(path: str) -> Any:
+    """Read a bundle file; a retired bundle comes back as its ``ClaimRejected`` (exit 1)."""
+    from zkclaims.domain.bundle import RETIRED_BUNDLE_FORMATS, ClaimBundle
+    from zkclaims.errors import ClaimRejected
+
+    data = read_json(path, "bundle.json")
+    fmt = data.get("format") if isinstance(data, dict) else None
+    if isinstance(fmt, str) and fmt in RETIRED_BUNDLE_FORMATS:
+        return ClaimRejected("retired_circuit",
+                             f"bundle.format: {fmt} is retired: {RETIRED_BUNDLE_FORMATS[fmt]}")
+    return load_model(ClaimBundle, path, "bundle.json")
 
 
 def _add_export_snarkjs(sub: Sub) -> None:
@@ -136,7 +188,7 @@ def _cmd_export_snarkjs(args: argparse.Namespace) -> int:
     import os
 
     from zkclaims.circuits import find_by_circuit_id, load_verifying_key
-    from zkclaims.domain.claim import ClaimBundle
+    from zkclaims.domain.bundle import ClaimBundle
     from zkclaims.errors import InputFileError, MalformedInputError
     from zkclaims.groth16 import Proof, snarkjs
 
@@ -167,7 +219,8 @@ def _add_inspect(sub: Sub) -> None:
         "inspect",
         help="show what a claim bundle discloses, field by field",
         description="List every field of a bundle with what it tells the insurer; the "
-        "prescription, blinding and lens usages are not in it.",
+        "prescription, the patient's identity, the blinding and whether a unifocal lens is "
+        "for far or near vision are not in it.",
     )
     p.add_argument("bundle", metavar="bundle.json", help="claim bundle")
     p.add_argument("--json", action="store_true", help="print JSON")
@@ -190,38 +243,41 @@ def _bundle_disclosure(bundle: Any) -> list[tuple[str, str, str]]:
         ("claim.insurer", c.insurer, "insurer"),
         ("claim.claim_id", c.claim_id, "claim identifier"),
         ("claim.optician", c.optician, "optician"),
+        ("claim.beneficiary", c.beneficiary, "the insurer's member number"),
         ("claim.delivered_on", c.delivered_on.isoformat(), "delivery day"),
-        ("claim.patient_birth_date", c.patient_birth_date.isoformat(),
-         "patient's birth date (age rules)"),
     ]
     for name, line in inv.lines().items():
-        extra = f", lens class {line.lens_class.value}" if line.lens_class else ""
-        plv = f", PLV {line.plv_cents / 100:.2f} €" if line.plv_cents is not None else ""
+        lens = (f", {line.design.value} {line.lens_class.value}"
+                if line.design is not None and line.lens_class is not None else "")
         rows.append((f"invoice.{name}", f"{line.price_cents / 100:.2f} € classe "
-                     f"{line.classe.value}{extra}{plv}, AMO {line.amo_cents / 100:.2f} €",
-                     "price, 100 % Santé class" + (", proven lens class" if extra else "")))
+                     f"{line.classe.value}, code {line.grouping_code}{lens}",
+                     "price, 100 % Santé class, grouping code"
+                     + (", proven lens design and class" if lens else "")))
     rows += [
         ("invoice.total_cents", f"{inv.total_cents / 100:.2f} €", "invoice total"),
         ("attestation.commitment", att.commitment[:20] + "...",
-         "Poseidon commitment to the prescription (hiding)"),
+         "Poseidon commitment to the prescription and the patient (hiding)"),
         ("attestation.prescriber_id", att.prescriber_id, "who prescribed"),
         ("attestation.prescriber_kind", att.prescriber_kind.value, "physician / orthoptist"),
         ("attestation.prescription_day", att.prescription_day.isoformat(), "day of the exam"),
         ("attestation.signature", att.signature[:16] + "...", "Ed25519 signature"),
-        ("public_inputs", f"class codes {pub.class_right}/{pub.class_left}, day "
-         f"{pub.prescription_day}, context {pub.claim_context[:12]}...",
-         "the proof's public inputs"),
+        ("public_inputs.patient_tag", pub.patient_tag[:20] + "...",
+         "per-claim tag of the patient: Poseidon(INS and birth date, claim context)"),
+        ("public_inputs", f"designs {pub.design_right}/{pub.design_left}, classes "
+         f"{pub.class_right}/{pub.class_left}, day {pub.prescription_day}, context "
+         f"{pub.claim_context[:12]}...", "the proof's other public inputs"),
         ("proof", bundle.proof[:16] + "...", "Groth16 proof, 192 bytes"),
     ]
     return rows
 
 
-_NEVER_SEEN = ("sphere, cylinder, axis and addition of each eye; the lens usage (far / near / "
-               "progressive) and design; the commitment's blinding")
+_NEVER_SEEN = ("sphere, cylinder, axis and addition of each eye; whether a unifocal lens is "
+               "for far or near vision; the patient's INS and birth date (the insurer holds "
+               "them in its own records); the commitment's blinding")
 
 
 def _cmd_inspect(args: argparse.Namespace) -> int:
-    from zkclaims.domain.claim import ClaimBundle
+    from zkclaims.domain.bundle import ClaimBundle
 
     bundle = load_model(ClaimBundle, args.bundle, "bundle.json")
     rows = _bundle_disclosure(bundle)

@@ -6,8 +6,12 @@ and prescription validity (spec §6) of ``../shared/spec/regulation.md``, rules 
 2020-01-01 (:data:`RULES_2020`). No cryptography here.
 """
 
-from zkclaims.domain.claim import Attestation, Claim, ClaimBundle, Contract, Invoice, InvoiceLine
+from zkclaims.domain.attestation import Attestation
+from zkclaims.domain.bundle import ClaimBundle, PublicInputs
+from zkclaims.domain.checks import ClaimHistory, check_renewal, precheck_claim
+from zkclaims.domain.contract import Contract
 from zkclaims.domain.grid import GRID_INVALID, classify_lens_grid, lens_row_grid
+from zkclaims.domain.invoice import Claim, Invoice, InvoiceLine
 from zkclaims.domain.models import (
     Category,
     Classe,
@@ -18,6 +22,7 @@ from zkclaims.domain.models import (
     Frame,
     Lens,
     LensClass,
+    LensDesign,
     LensUsage,
     PrescriberKind,
     Prescription,
@@ -60,10 +65,14 @@ __all__ = [
     "Beneficiary",
     "Claim",
     "ClaimBundle",
+    "ClaimHistory",
     "Contract",
     "Invoice",
     "InvoiceLine",
     "Patient",
+    "PublicInputs",
+    "check_renewal",
+    "precheck_claim",
     "CATEGORIES",
     "GRID_INVALID",
     "LENS_ROWS",
@@ -79,6 +88,7 @@ __all__ = [
     "Guarantee",
     "Lens",
     "LensClass",
+    "LensDesign",
     "LensRow",
     "LensUsage",
     "PrescriberKind",

@@ -98,4 +98,4 @@ class Model(BaseModel):
 class MutableModel(Model):
     """A :class:`Model` that may be changed in place (e.g. a trust file being edited)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", frozen=False)

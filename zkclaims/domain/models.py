@@ -34,6 +34,7 @@ __all__ = [
     "PrescriberKind",
     "Prescription",
     "LensUsage",
+    "LensDesign",
     "Classe",
     "Lens",
     "Frame",
@@ -259,10 +260,15 @@ class EyePrescription(Model):
 
 
 class PrescriberKind(StrEnum):
-    """Who wrote the prescription (the validity period depends on it, spec §6)."""
+    """Who wrote the prescription (the validity period depends on it, spec §6).
+
+    ``optician``: an optician's adaptation of a still-valid prescription (CSP D4362-12-1),
+    which starts no validity period of its own.
+    """
 
     PHYSICIAN = "physician"
     ORTHOPTIST = "orthoptist"
+    OPTICIAN = "optician"
 
 
 class Prescription(Model):
@@ -296,6 +302,34 @@ class LensUsage(StrEnum):
         """True for a multifocal/progressive design."""
         return self is LensUsage.PROGRESSIVE
 
+    @property
+    def design(self) -> LensDesign:
+        """The lens design this usage needs: multifocal for progressive, else unifocal."""
+        return LensDesign.MULTIFOCAL if self is LensUsage.PROGRESSIVE else LensDesign.UNIFOCAL
+
+
+class LensDesign(StrEnum):
+    """The design of a lens, as today's grouping codes disclose it (spec §1, §7).
+
+    ``unifocal`` (single vision: for far *or* near vision) or ``multifocal`` (multifocal or
+    progressive). ``code`` is the public input of the equipment statement (0, 1).
+    """
+
+    UNIFOCAL = "unifocal"
+    MULTIFOCAL = "multifocal"
+
+    @property
+    def code(self) -> int:
+        """Public-input code: unifocal 0, multifocal 1."""
+        return 1 if self is LensDesign.MULTIFOCAL else 0
+
+    @classmethod
+    def from_code(cls, code: int) -> LensDesign:
+        """Inverse of :attr:`code`; raises :class:`ValueError` naming ``code`` if unknown."""
+        if isinstance(code, bool) or code not in (0, 1):
+            raise ValueError(f"code: lens design code must be 0 or 1 (got {code!r})")
+        return cls.MULTIFOCAL if code == 1 else cls.UNIFOCAL
+
 
 class Classe(StrEnum):
     """100 % Santé class of an element (spec §4): A (regulated prices, no remainder) or B."""
@@ -313,11 +347,18 @@ def _cents(v: Any, field: str) -> int:
 
 
 class Lens(Model):
-    """One lens of an equipment: usage, price in cents (AMO share included), classe A/B."""
+    """One lens of an equipment: usage, price in cents (AMO share included), classe A/B.
+
+    ``grouping_code`` is the code the invoice carries (spec §7): for a classe B lens the
+    optician's label ``VU1``-``VU7`` (unifocal) or ``VM1``-``VM7`` (multifocal), required to
+    claim it; for a classe A lens it follows from the design and class (``V01``-``V04``) and
+    may be left out.
+    """
 
     usage: LensUsage
     price_cents: int
     classe: Classe = Classe.B
+    grouping_code: str | None = None
 
     @field_validator("price_cents", mode="before")
     @classmethod
@@ -326,10 +367,16 @@ class Lens(Model):
 
 
 class Frame(Model):
-    """The frame of an equipment: price in cents and classe A/B."""
+    """The frame of an equipment: price in cents and classe A/B.
+
+    ``grouping_code`` (spec §7: ``M01``/``M02`` classe A adult/child, ``M03``/``M04`` classe B
+    adult/child) may be left out: the prover then picks it from the classe and the patient's
+    age on the delivery day (child under 16).
+    """
 
     price_cents: int
     classe: Classe = Classe.B
+    grouping_code: str | None = None
 
     @field_validator("price_cents", mode="before")
     @classmethod

@@ -570,6 +570,11 @@ def validity_end(
     of the arguments are dates.
     """
     kind = _prescriber_kind(prescriber_kind)
+    if kind is PrescriberKind.OPTICIAN:
+        raise InvalidInputError(
+            "prescriber_kind", kind.value, "an optician's adaptation (CSP D4362-12-1) has no"
+            " validity period of its own: it stands under the adapted prescription's"
+        )
     if kind is PrescriberKind.ORTHOPTIST:
         years = 2
     else:

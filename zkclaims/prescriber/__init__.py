@@ -1,25 +1,40 @@
-"""Prescriber side: commit to a prescription, sign the commitment, manage prescriber keys.
+"""Prescriber side: commit to a prescription, sign the commitment, trust prescribers.
 
 The prescriber's software (DESIGN §1-§2):
 
-1. canonicalises and packs the prescription (:func:`zkclaims.domain.claim.pack_prescription`);
-2. commits: ``C = poseidon.hash2(packed, r, domain=COMMITMENT_TAG)`` with a fresh 248-bit
-   blinding ``r`` from :mod:`secrets` (:func:`commit`);
-3. signs an :class:`Attestation` with Ed25519 over :func:`attestation_message`, the canonical
-   bytes of (C, prescriber id, prescriber kind, prescription day);
-4. hands the :class:`Opening` (prescription + blinding) to the patient, who gives it to the
-   optician; the attestation goes to the insurer inside the claim bundle.
+1. canonicalises and packs the prescription (:func:`zkclaims.domain.packing.pack_prescription`)
+   and commits to it and to the patient (INS and birth date) with a fresh blinding from
+   :mod:`secrets` (:mod:`.opening`, commitment v2 of :mod:`zkclaims.commitment`);
+2. signs an :class:`~zkclaims.domain.attestation.Attestation` (v2) over its canonical bytes
+   with an Ed25519 or ECDSA P-256 key, optionally with its X.509 certificate chain
+   (:mod:`.sign`, keys in :mod:`.keys`);
+3. hands the :class:`Opening` (prescription, patient, blinding; secret: written with mode
+   0600, :mod:`.storage`) and the
+   attestation to the patient, on paper as a QR code if need be (:mod:`.qr`); the optician
+   imports them; the attestation goes to the insurer inside the claim bundle.
 
-Both are versioned JSON (``format`` field). The insurer trusts prescriber keys listed in a
-:class:`TrustedPrescribers` file (``zkclaims-trusted-prescribers/v1``) and checks attestations
-with :func:`verify_attestation`.
+The insurer trusts prescribers through its :class:`TrustedPrescribers` file: keys with
+validity windows and revocation, and X.509 roots and CRLs (:mod:`.trust`, :mod:`.pki`), and
+checks attestations with :func:`verify_attestation`. ``docs/prescribers.md`` has the whole
+trust model and the formats.
 """
 
-from zkclaims.domain.claim import ATTESTATION_FORMAT, Attestation, attestation_message
+from zkclaims.domain.attestation import (
+    ATTESTATION_FORMAT,
+    Attestation,
+    AttestationKind,
+    SignatureAlgorithm,
+    attestation_message,
+    attestation_message_v2,
+)
 from zkclaims.prescriber.keys import (
     generate_key,
+    key_id,
     load_private_key,
+    load_public_key_text,
+    parse_public_key,
     public_key_hex,
+    public_key_pem,
     save_private_key,
 )
 from zkclaims.prescriber.opening import (
@@ -30,8 +45,14 @@ from zkclaims.prescriber.opening import (
     commitment_of,
     prescribe,
 )
+from zkclaims.prescriber.pki import PkiTrust, SubjectProfile, default_profile
+from zkclaims.prescriber.sign import sign_attestation, verify_signature
+from zkclaims.prescriber.storage import read_opening, write_opening, write_private_file
 from zkclaims.prescriber.trust import (
     TRUSTED_FORMAT,
+    RevocationReason,
+    Signer,
+    TrustedKey,
     TrustedPrescriber,
     TrustedPrescribers,
     verify_attestation,
@@ -44,15 +65,33 @@ __all__ = [
     "TRUSTED_FORMAT",
     "Opening",
     "Attestation",
+    "AttestationKind",
+    "SignatureAlgorithm",
+    "TrustedKey",
     "TrustedPrescriber",
     "TrustedPrescribers",
+    "RevocationReason",
+    "Signer",
+    "PkiTrust",
+    "SubjectProfile",
+    "default_profile",
     "commit",
     "commitment_of",
     "attestation_message",
+    "attestation_message_v2",
     "prescribe",
+    "sign_attestation",
+    "verify_signature",
     "generate_key",
     "save_private_key",
     "load_private_key",
+    "load_public_key_text",
+    "parse_public_key",
     "public_key_hex",
+    "public_key_pem",
+    "key_id",
+    "write_opening",
+    "read_opening",
+    "write_private_file",
     "verify_attestation",
 ]

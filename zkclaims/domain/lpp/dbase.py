@@ -160,7 +160,9 @@ class _Table:
             self.columns[column] = f.name
 
     def error(self, message: str) -> InputFileError:
-        return InputFileError(self.name, self.origin, message)
+        # names and values come from the file: escape control characters (one line, always)
+        text = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in message)
+        return InputFileError(self.name, self.origin, text)
 
     def rows(self) -> Iterator[tuple[int, dict[str, bytes]]]:
         """Yield ``(row number, {column: raw bytes})`` for every live row, then check counts."""
