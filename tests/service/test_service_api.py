@@ -123,6 +123,15 @@ def test_malformed_bundle_is_422_naming_the_field(service, body, field):
     assert r.json()["message"].startswith(field)
 
 
+def test_a_retired_bundle_format_is_refused_not_reinterpreted(service, sample):
+    client, _ = service
+    old = json.loads(sample.bundles[0])
+    old["format"] = "zkclaims-claim-bundle/v1"
+    r = client.post("/v1/claims", headers=auth("optician"), content=json.dumps(old))
+    assert r.status_code == 422
+    assert (r.json()["code"], r.json()["field"]) == ("retired_circuit", "format")
+
+
 @pytest.mark.parametrize("body, field", [
     (b"not json", "body"),
     (b'{"bundles": 3}', "bundles"),
