@@ -13,7 +13,7 @@ import pytest
 
 from zkclaims.registry.pgtemp import ThrowawayPostgres, unavailable_reason
 
-ENGINES = ["sqlite", "postgresql"]
+from .ledger_helpers import ENGINES
 
 
 @pytest.fixture(scope="session")

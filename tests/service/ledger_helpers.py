@@ -14,6 +14,7 @@ import threading
 from zkclaims.domain.patient import Beneficiary
 from zkclaims.registry import ClaimFacts, LedgerHistory, Verdict
 
+ENGINES = ["sqlite", "postgresql"]
 INSURER = "AMC-75000123"
 OPTICIAN = "FINESS-750012345"
 

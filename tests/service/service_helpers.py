@@ -7,10 +7,10 @@ import json
 import re
 from pathlib import Path
 
-from ledger_helpers import INSURER, OPTICIAN
-
 from zkclaims.prescriber import TrustedPrescribers
 from zkclaims.service.auth import hash_key
+
+from .ledger_helpers import INSURER, OPTICIAN
 
 KEYS = {
     "optician": "zk_optician-key-0123456789abcdef0123456789abcdef",

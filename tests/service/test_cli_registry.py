@@ -5,14 +5,15 @@ from __future__ import annotations
 import json
 
 import pytest
-from ledger_helpers import INSURER, RecordingJudge, facts, ins
-from service_helpers import write_config
 from sqlalchemy import text
 
 from zkclaims.cli import build_parser, main
 from zkclaims.registry import open_registry
 from zkclaims.service import load_config
 from zkclaims.service.auth import KeyRing
+
+from .ledger_helpers import INSURER, RecordingJudge, facts, ins
+from .service_helpers import write_config
 
 
 def run(capsys, *argv):

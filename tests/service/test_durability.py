@@ -7,10 +7,11 @@ import threading
 import time
 
 import pytest
-from ledger_helpers import INSURER, RecordingJudge, facts, member
 
 from zkclaims.registry import durability, open_registry
 from zkclaims.registry.durability import WalSync
+
+from .ledger_helpers import INSURER, RecordingJudge, facts, member
 
 
 class SlowDisk:

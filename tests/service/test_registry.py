@@ -10,7 +10,6 @@ import datetime as dt
 import json
 
 import pytest
-from ledger_helpers import DECISION, INSURER, RecordingJudge, facts, member
 from sqlalchemy import select, text
 
 from zkclaims.registry import (
@@ -24,6 +23,8 @@ from zkclaims.registry import (
 from zkclaims.registry.engines import make_engine, normalise_url
 from zkclaims.registry.migrate import current_revision, schema_differences, upgrade
 from zkclaims.registry.schema import audit, claims, payments
+
+from .ledger_helpers import DECISION, INSURER, RecordingJudge, facts, member
 
 RULES = "2020"
 

@@ -9,11 +9,12 @@ import time
 from collections import Counter
 
 import pytest
-from ledger_helpers import INSURER, RecordingJudge, facts, ingest_same_claim, member
 from sqlalchemy import func, select, text
 
 from zkclaims.registry import RegistryBusyError, Verdict, open_registry
 from zkclaims.registry.schema import audit, claims, payments
+
+from .ledger_helpers import INSURER, RecordingJudge, facts, ingest_same_claim, member
 
 RULES = "2020"
 

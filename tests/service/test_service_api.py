@@ -14,14 +14,15 @@ import warnings
 from pathlib import Path
 
 import pytest
-from ledger_helpers import INSURER, RecordingJudge, facts, member
-from service_helpers import KEYS, OTHER_OPTICIAN, SEEN, auth, record, write_config
 
 from benchmarks.service_fixtures import prove_bundle
 from zkclaims.domain.claim import BUNDLE_FORMAT
 from zkclaims.registry import open_registry
 from zkclaims.service import create_app, load_config
 from zkclaims.service.openapi import openapi_text
+
+from .ledger_helpers import INSURER, RecordingJudge, facts, member
+from .service_helpers import KEYS, OTHER_OPTICIAN, SEEN, auth, record, write_config
 
 with warnings.catch_warnings():  # starlette now prefers httpx2 for its test client
     warnings.simplefilter("ignore")

@@ -11,7 +11,6 @@ from __future__ import annotations
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
-from ledger_helpers import INSURER, member
 from schemathesis.checks import (
     content_type_conformance,
     not_a_server_error,
@@ -19,11 +18,13 @@ from schemathesis.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-from service_helpers import auth, write_config
 
 from zkclaims.registry import open_registry
 from zkclaims.service import create_app, load_config
 from zkclaims.service.openapi import openapi_document
+
+from .ledger_helpers import INSURER, member
+from .service_helpers import auth, write_config
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_headers_conformance, response_schema_conformance]
@@ -46,7 +47,7 @@ schema = schemathesis.openapi.from_dict(openapi_document())
 
 
 @schema.parametrize()
-@settings(max_examples=30, deadline=None, derandomize=True, database=None,
+@settings(max_examples=20, deadline=None, derandomize=True, database=None,
           suppress_health_check=list(HealthCheck))
 def test_no_5xx_and_only_documented_answers(case, fuzz_app):
     case.call_and_validate(app=fuzz_app, headers=auth("operator"), checks=CHECKS)

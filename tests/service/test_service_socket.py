@@ -13,14 +13,15 @@ from collections import Counter
 
 import httpx
 import pytest
-from conftest import ENGINES
-from service_helpers import auth, write_config
 from sqlalchemy import func, select
 
 from benchmarks.service_fixtures import ServiceProcess
 from zkclaims.registry import open_registry
 from zkclaims.registry.schema import audit, claims, payments
 from zkclaims.service.logs import SAFE_FIELDS
+
+from .ledger_helpers import ENGINES
+from .service_helpers import auth, write_config
 
 INSURER = "AMC-75000123"
 
