@@ -37,10 +37,19 @@ class Paid:
 
 @dataclass(frozen=True)
 class MemberState:
-    """What the ledger knows of a beneficiary when a claim is decided."""
+    """What the ledger knows of a beneficiary when a claim is decided.
+
+    ``paid`` is kept latest delivery first (then claim id), whatever order it came in, so two
+    reads of the same state compare equal.
+    """
 
     beneficiary: Beneficiary | None
-    paid: tuple[Paid, ...]  # latest delivery first
+    paid: tuple[Paid, ...]
+
+    def __post_init__(self) -> None:
+        ordered = tuple(sorted(self.paid, key=lambda p: (p.delivered_on, p.claim_id),
+                               reverse=True))
+        object.__setattr__(self, "paid", ordered)
 
     @property
     def history(self) -> LedgerHistory:

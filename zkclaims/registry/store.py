@@ -30,16 +30,23 @@ import datetime as _dt
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import Connection, Engine, bindparam, select, text, tuple_
+from sqlalchemy import Connection, Engine, select, text
 
 from zkclaims.domain.patient import Beneficiary
 from zkclaims.registry import audit as _audit
 from zkclaims.registry.errors import RegistryBusyError
 from zkclaims.registry.hotpath import HotSql
-from zkclaims.registry.ledger import MemberState, Paid, apply_ledger_rules
+from zkclaims.registry.ledger import MemberState, apply_ledger_rules
+from zkclaims.registry.reads import (
+    CHUNK,
+    Snapshot,
+    beneficiary_of,
+    claim_outcome,
+    paid_of,
+    snapshots,
+)
 from zkclaims.registry.records import (
     BatchJudge,
     ClaimFacts,
@@ -49,20 +56,9 @@ from zkclaims.registry.records import (
     Outcome,
     Verdict,
 )
-from zkclaims.registry.schema import beneficiaries, claims, payments
+from zkclaims.registry.schema import beneficiaries
 
 __all__ = ["Registry", "package_version", "utc_now"]
-
-_CHUNK = 500
-
-# Reads outside the per-claim path (SQLAlchemy Core; the per-claim path is .hotpath).
-_BENEFICIARY = select(beneficiaries).where(beneficiaries.c.insurer == bindparam("insurer"),
-                                           beneficiaries.c.member_id == bindparam("member_id"))
-_PAID = (select(payments.c.claim_id, payments.c.commitment, payments.c.delivered_on)
-         .where(payments.c.insurer == bindparam("insurer"),
-                payments.c.member_id == bindparam("member_id"))
-         .order_by(payments.c.delivered_on.desc(), payments.c.claim_id.desc()))
-
 
 def package_version() -> str:
     """Return the installed zkclaims version (recorded in every audit row)."""
@@ -81,12 +77,6 @@ def utc_now() -> str:
 
 class _MovedError(Exception):
     """The state a verdict was based on changed before it could be recorded."""
-
-
-@dataclass(frozen=True)
-class _Snapshot:
-    claim: Any  # the claims row (mapping) or None
-    member: MemberState
 
 
 class Registry:
@@ -159,8 +149,8 @@ class Registry:
         now = utc_now()
         ids = list(latest)
         with self._writer() as conn:
-            for start in range(0, len(ids), _CHUNK):
-                chunk = ids[start:start + _CHUNK]
+            for start in range(0, len(ids), CHUNK):
+                chunk = ids[start:start + CHUNK]
                 existing = {
                     r.member_id: r
                     for r in conn.execute(select(beneficiaries).where(
@@ -193,19 +183,19 @@ class Registry:
     def beneficiary(self, insurer: str, member_id: str) -> Beneficiary | None:
         """Return the insurer's record of ``member_id``, or None."""
         with self.engine.connect() as conn:
-            return _beneficiary(conn, insurer, member_id)
+            return beneficiary_of(conn, insurer, member_id)
 
     def history(self, insurer: str, member_id: str) -> LedgerHistory:
         """Return the member's paid equipment as handed to the verifier (empty when none)."""
         with self.engine.connect() as conn:
-            return MemberState(None, _paid(conn, insurer, member_id)).history
+            return MemberState(None, paid_of(conn, insurer, member_id)).history
 
     # -- claims ------------------------------------------------------------------------------------
     def claim(self, insurer: str, claim_id: str) -> Outcome | None:
         """Return the recorded decision on (insurer, claim id), or None."""
         with self._reader() as cur:
             row = self.sql.claim(cur, insurer, claim_id)
-        return None if row is None else _outcome(row)
+        return None if row is None else claim_outcome(row)
 
     @contextmanager
     def _reader(self) -> Iterator[Any]:
@@ -217,12 +207,12 @@ class Registry:
             finally:
                 cur.close()
 
-    def _snapshot(self, facts: ClaimFacts) -> _Snapshot:
+    def _snapshot(self, facts: ClaimFacts) -> Snapshot:
         with self._reader() as cur:
             row = self.sql.claim(cur, facts.insurer, facts.claim_id)
             member = (MemberState(None, ()) if row is not None
                       else self.sql.member(cur, facts.insurer, facts.member_id))
-        return _Snapshot(row, member)
+        return Snapshot(row, member)
 
     def ingest(self, facts: ClaimFacts, judge: Judge, *, rules_version: str) -> Outcome:
         """Decide and record one claim (module docstring); return the ledger's answer.
@@ -265,7 +255,7 @@ class Registry:
                 first[key] = i
         fresh = list(first.values())
         with self.engine.connect() as conn:
-            snaps = _snapshots(conn, [items[i] for i in fresh])
+            snaps = snapshots(conn, [items[i] for i in fresh])
         to_judge: list[int] = []
         for i, snap in zip(fresh, snaps, strict=True):
             if snap.claim is not None:
@@ -296,7 +286,7 @@ class Registry:
     # -- the write side ----------------------------------------------------------------------------
     def _answer_existing(self, facts: ClaimFacts, row: Any, rules_version: str) -> Outcome:
         if row["claim_sha256"] == facts.claim_sha256:
-            return _outcome(row, replayed=True)
+            return claim_outcome(row, replayed=True)
         message = (
             f"claim.claim_id: {facts.claim_id!r} was already used by another bundle (decided"
             f" {row['decided_at']}, {row['status']}); a new claim needs a new claim id"
@@ -311,7 +301,7 @@ class Registry:
                        seq)
 
     def _record(
-        self, facts: ClaimFacts, verdict: Verdict, snap: _Snapshot, rules_version: str,
+        self, facts: ClaimFacts, verdict: Verdict, snap: Snapshot, rules_version: str,
         *, durable: bool = True,
     ) -> Outcome | None:
         """Record the verdict if the state is still ``snap`` (else None: judge again).
@@ -400,63 +390,3 @@ class Registry:
 
 def _never_judged(_ben: Beneficiary | None, _hist: LedgerHistory) -> Verdict:
     raise AssertionError("a claim key repeated in a batch is answered from the ledger")
-
-
-# -- reads -----------------------------------------------------------------------------------------
-
-def _beneficiary(conn: Connection, insurer: str, member_id: str) -> Beneficiary | None:
-    row = conn.execute(_BENEFICIARY, {"insurer": insurer, "member_id": member_id}
-                       ).mappings().first()
-    return None if row is None else _to_beneficiary(row)
-
-
-def _to_beneficiary(row: Any) -> Beneficiary:
-    return Beneficiary.model_construct(
-        member_id=row["member_id"], ins=row["ins"], birth_date=row["birth_date"],
-        amo_regime=row["amo_regime"],
-    )
-
-
-def _paid(conn: Connection, insurer: str, member_id: str) -> tuple[Paid, ...]:
-    rows = conn.execute(_PAID, {"insurer": insurer, "member_id": member_id}).all()
-    return tuple(Paid(r[0], r[1], r[2]) for r in rows)
-
-
-def _snapshots(conn: Connection, items: Sequence[ClaimFacts]) -> list[_Snapshot]:
-    """:func:`_snapshot` of many claims in a few queries (chunks of ``_CHUNK``)."""
-    rows: dict[tuple[str, str], Any] = {}
-    bens: dict[tuple[str, str], Beneficiary] = {}
-    paid: dict[tuple[str, str], list[Paid]] = {}
-    for start in range(0, len(items), _CHUNK):
-        chunk = items[start:start + _CHUNK]
-        keys = list({(f.insurer, f.claim_id) for f in chunk})
-        members = list({(f.insurer, f.member_id) for f in chunk})
-        for r in conn.execute(select(claims).where(
-            tuple_(claims.c.insurer, claims.c.claim_id).in_(keys)
-        )).mappings():
-            rows[(r["insurer"], r["claim_id"])] = r
-        for r in conn.execute(select(beneficiaries).where(
-            tuple_(beneficiaries.c.insurer, beneficiaries.c.member_id).in_(members)
-        )).mappings():
-            bens[(r["insurer"], r["member_id"])] = _to_beneficiary(r)
-        for r in conn.execute(
-            select(payments.c.insurer, payments.c.member_id, payments.c.claim_id,
-                   payments.c.commitment, payments.c.delivered_on)
-            .where(tuple_(payments.c.insurer, payments.c.member_id).in_(members))
-            .order_by(payments.c.delivered_on.desc(), payments.c.claim_id.desc())
-        ):
-            paid.setdefault((r[0], r[1]), []).append(Paid(r[2], r[3], r[4]))
-    out = []
-    for f in items:
-        ben = bens.get((f.insurer, f.member_id))
-        member = MemberState(ben, tuple(paid.get((f.insurer, f.member_id), ())) if ben else ())
-        out.append(_Snapshot(rows.get((f.insurer, f.claim_id)), member))
-    return out
-
-
-def _outcome(row: Any, *, replayed: bool = False) -> Outcome:
-    return Outcome(
-        row["insurer"], row["claim_id"], row["optician"], row["member_id"],
-        row["bundle_sha256"], row["status"], row["reason"], row["message"], row["decision"],
-        row["decided_at"], row["audit_seq"], replayed=replayed, recorded=False,
-    )
