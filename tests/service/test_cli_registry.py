@@ -114,6 +114,13 @@ def test_serve_check_and_config_errors(capsys, tmp_path, db, monkeypatch):
     monkeypatch.setenv("ZKCLAIMS_PORT", "8123")
     assert load_config(cfg).port == 8123
     monkeypatch.delenv("ZKCLAIMS_PORT")
+    entry = {"name": "from-env", "sha256": "ab" * 32, "opticians": ["F-1"]}
+    monkeypatch.setenv("ZKCLAIMS_API_KEYS", json.dumps([entry]))
+    assert [k.name for k in load_config(cfg).all_api_keys()] == ["from-env"]
+    monkeypatch.setenv("ZKCLAIMS_API_KEYS", "[{")
+    code, _, err = run(capsys, "serve", "--config", str(cfg), "--check")
+    assert code == 2 and "ZKCLAIMS_API_KEYS" in err
+    monkeypatch.delenv("ZKCLAIMS_API_KEYS")
     bad = tmp_path / "bad.toml"
     bad.write_text("colour = 'blue'\n" + cfg.read_text())
     code, _, err = run(capsys, "serve", "--config", str(bad), "--check")

@@ -5,9 +5,10 @@
 setting of the same name (upper case): ``ZKCLAIMS_DATABASE_URL``, ``ZKCLAIMS_INSURER``,
 ``ZKCLAIMS_TRUSTED_PRESCRIBERS``, ``ZKCLAIMS_CONTRACT``, ``ZKCLAIMS_TARIFFS``,
 ``ZKCLAIMS_CLAIM_DEADLINE_DAYS``, ``ZKCLAIMS_API_KEYS_FILE``, ``ZKCLAIMS_HOST``,
-``ZKCLAIMS_PORT``, ``ZKCLAIMS_MAX_BODY_BYTES``, ... (every field of :class:`ServiceConfig`
-but ``api_keys``, which the file or ``api_keys_file`` holds). Relative paths in the file are
-read from the file's folder. ``docs/service.md`` lists every setting; a wrong value names the
+``ZKCLAIMS_PORT``, ``ZKCLAIMS_MAX_BODY_BYTES``, ... — every field of :class:`ServiceConfig`;
+``ZKCLAIMS_API_KEYS`` holds the keys as a JSON list (they may also come from the file's
+``[[api_keys]]`` tables or from ``api_keys_file``). Relative paths in the file are read from
+the file's folder. ``docs/service.md`` lists every setting; a wrong value names the
 setting and where it came from.
 """
 
@@ -156,6 +157,13 @@ def load_config(
         value = env.get(f"{ENV_PREFIX}{key.upper()}")
         if value is not None:
             data[key] = _env_value(key, value)
+    keys = env.get(f"{ENV_PREFIX}API_KEYS")
+    if keys is not None:
+        try:
+            data["api_keys"] = json.loads(keys)
+        except json.JSONDecodeError as exc:
+            raise InvalidInputError(f"{ENV_PREFIX}API_KEYS", keys[:40],
+                                    f"expected a JSON list of keys ({exc.msg})") from None
     data.update({k: v for k, v in overrides.items() if v is not None})
     try:
         return ServiceConfig.model_validate(data)
