@@ -7,6 +7,7 @@ document lists for an operation was returned by some request of this module.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import sqlite3
@@ -98,6 +99,42 @@ def test_oversized_body_is_413_before_parsing(service):
                     content=json.dumps({"bundles": [{}] * 41}))
     assert r.status_code == 413
     assert r.json()["code"] == "too_many_bundles" and r.json()["field"] == "bundles"
+
+
+def test_a_trickled_body_is_408(tmp_path):
+    """A client sending its body too slowly (driven through the ASGI interface itself)."""
+    url = f"sqlite:///{tmp_path / 'slow.db'}"
+    app = create_app(load_config(write_config(tmp_path, url, extra="body_timeout_s = 1"),
+                                 env={}))
+
+    async def call(path):
+        chunks = [b'{"format"', b": 1}"]
+        sent: list[dict] = []
+
+        async def receive():
+            if len(chunks) == 1:
+                await asyncio.sleep(2.5)  # the client stalls mid-body
+            return {"type": "http.request", "body": chunks.pop(0), "more_body": bool(chunks)}
+
+        async def send(message):
+            sent.append(message)
+
+        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+                 "method": "POST", "scheme": "http", "path": path, "raw_path": path.encode(),
+                 "query_string": b"", "root_path": "", "server": ("127.0.0.1", 80),
+                 "client": ("127.0.0.1", 1234),
+                 "headers": [(b"authorization", f"Bearer {KEYS['optician']}".encode()),
+                             (b"content-type", b"application/json")]}
+        await app(scope, receive, send)
+        start = next(m for m in sent if m["type"] == "http.response.start")
+        body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+        return start["status"], json.loads(body)
+
+    for path in ("/v1/claims", "/v1/claims:batch"):
+        status, doc = asyncio.run(call(path))
+        assert status == 408 and doc["code"] == "body_timeout" and doc["field"] == "body"
+        SEEN[("post", path)].add(status)
+    app.state.service.close()
 
 
 def test_bad_content_length_is_400(service):

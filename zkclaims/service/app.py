@@ -75,7 +75,8 @@ def _problem(status: int, code: str, field: str | None, message: str,
 def _responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     text = {400: "Bad request header", 401: "No API key, or not a known one",
             403: "The key does not speak for this optician (or lacks the scope)",
-            404: "Not found", 413: "Body (or batch) over the size limit",
+            404: "Not found", 408: "Body not received whole in time",
+            413: "Body (or batch) over the size limit",
             422: "Malformed body or parameter (the field is named)",
             503: "Ledger busy or unreachable: nothing was recorded, retry"}
     return {s: {"model": Problem, "description": text[s]} for s in statuses}
@@ -204,12 +205,12 @@ def create_app(config: ServiceConfig | None = None, *, state: ServiceState | Non
                    201: {"description": "Decided now and recorded (accepted or rejected)"},
                    409: {"model": ClaimOutcome, "description": "claim_id_conflict: another"
                          " bundle was recorded under this claim id"},
-                   **_responses(400, 401, 403, 413, 422, 503)},
+                   **_responses(400, 401, 403, 408, 413, 422, 503)},
         openapi_extra=bundle_body(),
     )
     async def submit_claim(request: Request, key: Caller) -> Response:
         scope(key, "claims")
-        bundle = parse_bundle(await read_body(request, cfg.max_body_bytes))
+        bundle = parse_bundle(await read_body(request, cfg.max_body_bytes, cfg.body_timeout_s))
         speaks_for(key, bundle.claim.optician, "claim.optician")
         doc = outcome_document(await run_in_threadpool(svc.ingestor.ingest, bundle))
         _log_outcome(doc)
@@ -220,11 +221,11 @@ def create_app(config: ServiceConfig | None = None, *, state: ServiceState | Non
     @app.post(
         "/v1/claims:batch", response_model=BatchResult,
         summary="Submit many claim bundles; their proofs are batch-verified",
-        responses=_responses(400, 401, 403, 413, 422, 503), openapi_extra=batch_body(),
+        responses=_responses(400, 401, 403, 408, 413, 422, 503), openapi_extra=batch_body(),
     )
     async def submit_batch(request: Request, key: Caller) -> Response:
         scope(key, "claims")
-        parsed = parse_batch(await read_body(request, cfg.max_batch_bytes),
+        parsed = parse_batch(await read_body(request, cfg.max_batch_bytes, cfg.body_timeout_s),
                              cfg.max_batch_items)
         for i, b in enumerate(parsed.bundles):
             if b is not None:

@@ -5,11 +5,12 @@ and counts the bytes of a streamed (chunked) body as they come, stopping at the 
 oversized body is never held whole in memory nor parsed. :func:`parse_bundle` and
 :func:`parse_batch` turn the bytes into claim bundles with pydantic's JSON parser (nesting
 depth capped), and every failure names the field (``claim.delivered_on``,
-``bundles[3].proof``, ...).
+``bundles[3].proof``, ...). A body must arrive within a deadline (408).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -36,8 +37,21 @@ class BodyError(Exception):
     message: str
 
 
-async def read_body(request: Request, limit: int) -> bytes:
-    """Read the body, refusing more than ``limit`` bytes (413) before parsing anything."""
+async def read_body(request: Request, limit: int, timeout_s: float = 30) -> bytes:
+    """Read the body, refusing more than ``limit`` bytes (413) before parsing anything.
+
+    A body not received whole within ``timeout_s`` seconds is refused (408): a client that
+    trickles its bytes cannot hold a worker forever.
+    """
+    try:
+        async with asyncio.timeout(timeout_s):
+            return await _read_body(request, limit)
+    except TimeoutError:
+        raise BodyError(408, "body_timeout", "body",
+                        f"body: not received whole within {timeout_s:g} s") from None
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
     declared = request.headers.get("content-length")
     if declared is not None:
         if not declared.isdigit():

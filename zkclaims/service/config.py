@@ -66,6 +66,8 @@ class ServiceConfig(Model):
     max_body_bytes: int = Field(default=64 * 1024, ge=1024, le=16 * 1024 * 1024)
     max_batch_bytes: int = Field(default=8 * 1024 * 1024, ge=1024, le=256 * 1024 * 1024)
     max_batch_items: int = Field(default=256, ge=1, le=10_000)
+    body_timeout_s: int = Field(default=30, ge=1, le=3600,
+                                description="seconds a client has to send its whole body")
     timezone: str = Field(default="Europe/Paris", description="the insurer's calendar day")
     sqlite_synchronous: Literal["full", "normal"] = "full"
     busy_timeout_ms: int = Field(default=30_000, ge=1, le=600_000)
@@ -174,7 +176,7 @@ def load_config(
 
 _BOOL_FIELDS = {"migrate_on_start"}
 _INT_FIELDS = {"claim_deadline_days", "port", "workers", "max_body_bytes", "max_batch_bytes",
-               "max_batch_items", "busy_timeout_ms"}
+               "max_batch_items", "busy_timeout_ms", "body_timeout_s"}
 
 
 def _env_value(key: str, value: str) -> Any:
