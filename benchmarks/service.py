@@ -16,7 +16,7 @@ claims of distinct members, so every submission is a new claim for the ledger):
 for ``<engine>`` = ``sqlite`` (the default settings: WAL, ``synchronous=FULL``) and
 ``postgresql`` (a throwaway PostgreSQL 15 cluster on a Unix socket, durable settings). The
 server is a real ``zkclaims serve`` process (uvicorn, one worker) on 127.0.0.1, started on a
-fresh ledger for each engine (the two endpoints get distinct claims); the client is a small
+fresh ledger for each engine and endpoint (see :data:`SIZES`); the client is a small
 asyncio HTTP/1.1 client with keep-alive connections in this process, so that the client costs
 little of the 2 cores. The
 server's CPU time is recorded too (``service.server_cores.*``: cores it kept busy). Targets:
@@ -41,8 +41,10 @@ __all__ = ["run", "targets", "CLIENTS", "SIZES"]
 
 #: Connections of the single-claim load.
 CLIENTS = 8
-#: mode -> (rounds, claims per round, batch size)
-SIZES = {"tiny": (1, 2, 2), "quick": (3, 32, 32), "full": (5, 64, 64)}
+#: mode -> (rounds, claims per round, batch size, a fresh ledger per endpoint). With a fresh
+#: ledger (and server) per endpoint the two endpoints submit the same bundles (fewer to prove);
+#: without, one server per engine takes both, on distinct bundles (fewer servers to start).
+SIZES = {"tiny": (1, 2, 2, False), "quick": (3, 32, 32, True), "full": (5, 64, 64, True)}
 KEY = "zk_bench-key-0123456789abcdef0123456789abcdef0123"
 TARGET = 0.7
 
@@ -127,14 +129,17 @@ def run(rec: Recorder, ctx: Any) -> None:
     from zkclaims.registry.pgtemp import ThrowawayPostgres, unavailable_reason
     from zkclaims.verifier import ClaimHistory, Verifier
 
-    rounds, per_round, batch = SIZES[rec.mode.name]
+    rounds, per_round, batch, fresh = SIZES[rec.mode.name]
     n = rounds * per_round
-    # bundles: a warm-up set per endpoint, then the single rounds, then the batch rounds
-    sets = {"single": range(2 * batch, 2 * batch + n), "batch": range(2 * batch + n,
-                                                                      2 * batch + 2 * n)}
-    warm = {"single": range(0, batch), "batch": range(batch, 2 * batch)}
-    _log(f"[service] proving {2 * batch + 2 * n} bundles (distinct members)")
-    claims = make_claims(2 * batch + 2 * n, workers=2)
+    # bundles: a warm-up set per endpoint, then the rounds of each endpoint (shared when each
+    # endpoint gets a fresh ledger)
+    second = batch + (0 if fresh else batch)
+    warm = {"single": range(0, batch), "batch": range(0 if fresh else batch, second)}
+    sets = {"single": range(second, second + n),
+            "batch": range(second, second + n) if fresh else range(second + n, second + 2 * n)}
+    total = max(r.stop for r in (*warm.values(), *sets.values()))
+    _log(f"[service] proving {total} bundles (distinct members)")
+    claims = make_claims(total, workers=2)
     from zkclaims.prescriber import TrustedPrescribers
 
     verifier = Verifier(TrustedPrescribers.model_validate_json(claims.trusted_json),
@@ -174,14 +179,16 @@ def run(rec: Recorder, ctx: Any) -> None:
         if pg is not None:
             pg.start()
         with tempfile.TemporaryDirectory(prefix="zk-bench-svc-") as tmp:
-            for engine in engines:  # one server on a fresh ledger per engine
-                folder = Path(tmp) / engine
+            ledgers = ([(e, (ep,)) for e in engines for ep in ("single", "batch")] if fresh
+                       else [(e, ("single", "batch")) for e in engines])
+            for k, (engine, endpoints) in enumerate(ledgers):
+                folder = Path(tmp) / f"ledger-{k}"
                 folder.mkdir()
                 url = (f"sqlite:///{folder / 'ledger.db'}" if engine == "sqlite"
-                       else pg.create_database("bench"))  # type: ignore[union-attr]
+                       else pg.create_database(f"bench_{k}"))  # type: ignore[union-attr]
                 svc = _fresh_service(folder, url, claims)
                 try:
-                    for endpoint in ("single", "batch"):
+                    for endpoint in endpoints:
                         _log(f"[service] {endpoint} endpoint, {engine}")
                         chunks = [range(sets[endpoint].start + r * per_round,
                                         sets[endpoint].start + (r + 1) * per_round)
