@@ -46,12 +46,16 @@ $(SNARKJS): benchmarks/peers/package.json
 # The full run (about 5 min on 2 cores; the very first snarkjs run also makes a 2^14
 # powers-of-tau file once, cached in .cache/peers/work): installs the bench extra, tries to
 # install snarkjs (the peer rows say "not run" and why when it cannot), writes
-# benchmarks/results/<date>-<host>.* and rewrites the README's performance table.
+# benchmarks/results/<UTC date and time>-<host>.* (never overwritten) and rewrites the README's
+# performance table.
 bench: $(BENCH_STAMP)
 	-@$(MAKE) --no-print-directory $(SNARKJS)
 	$(PY) -m benchmarks --readme README.md
 
+# Smaller sizes, 3 repetitions; like `make bench`, tries to install snarkjs first so that the
+# comparison runs whenever Node.js and npm are there (the peer rows say why when not).
 bench-quick: $(BENCH_STAMP)
+	-@$(MAKE) --no-print-directory $(SNARKJS)
 	$(PY) -m benchmarks --quick
 
 # Installs snarkjs, then runs the comparison with it (quick sizes).

@@ -167,7 +167,8 @@ def classify(pop: Population) -> tuple[np.ndarray, np.ndarray]:
             continue
         for eye in range(2):
             codes[sel, eye] = classify_lens_grid(
-                u, pop.sphere_q[sel, eye], pop.cylinder_q[sel, eye], pop.addition_q[sel]
+                u, sphere_q=pop.sphere_q[sel, eye], cylinder_q=pop.cylinder_q[sel, eye],
+                addition_q=pop.addition_q[sel],
             )
     lo, hi = codes.min(axis=1), codes.max(axis=1)
     letters = np.array([_CATEGORY_BY_CODES[(int(a), int(b))] for a, b in zip(lo, hi,

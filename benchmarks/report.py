@@ -150,6 +150,33 @@ def _range(m: dict[str, Any]) -> str:
     return f"{fmt_s(m['min'])} – {fmt_s(m['max'])}"
 
 
+def _floor_of(doc: dict[str, Any], m: dict[str, Any]) -> dict[str, Any] | str | None:
+    """The floor of ``m`` for a table cell: the floor measurement itself (with its spread)
+    when it is one measurement, else its value marked as a sum of medians."""
+    if m.get("floor_median") is None:
+        return None
+    parts = m.get("floor") or []
+    if len(parts) == 1 and parts[0]["factor"] == 1.0:
+        floor = next((x for x in doc["measurements"] if x["key"] == parts[0]["key"]), None)
+        if floor is not None:
+            return floor
+    return f"{fmt_s(m['floor_median'])} (sum of {len(parts)} medians)"
+
+
+def _with_spread(m: dict[str, Any] | float | str | None) -> str:
+    """A median with its spread over the repeated runs: ``71.65 ms (70.10 ms – 75.30 ms)``.
+
+    A bare number (a floor summed from several medians) is shown alone.
+    """
+    if isinstance(m, str):
+        return m
+    if m is None or not isinstance(m, dict):
+        return fmt_s(m)
+    if len(m["samples"]) < 2:
+        return f"{fmt_s(m['median'])} (1 run)"
+    return f"{fmt_s(m['median'])} ({_range(m)})"
+
+
 def find(doc: dict[str, Any], mid: str, backend: str | None = None,
          **params: int) -> list[dict[str, Any]]:
     """Measurements with this id (and backend, and these params)."""
@@ -198,9 +225,26 @@ CLAIM_STEPS = (
     ("claim.verify_circuit", "Groth16 verify (circuit only)"),
     ("claim.verify", "Verifier.verify (signature + proof + rules)"),
     ("claim.verify.decode_proof", "… of which: decode the proof's points (checked)"),
+    ("claim.verify.pairing", "… of which: the pairing equation (points decoded)"),
     ("claim.verify.parse", "… of which: parse the bundle JSON"),
     ("claim.verify.precheck", "… of which: signature and clear-text checks"),
     ("claim.verify.decide", "… of which: reimbursement decision"),
+)
+
+
+#: The claim breakdown plot: per panel, its measured total and the steps inside it.
+CLAIM_PANELS = (
+    ("Prover: prove_claim", "claim.prove", (
+        ("claim.witness", "witness generation"),
+        ("claim.prove_circuit", "Groth16 prove (circuit only)"),
+    )),
+    ("Insurer: Verifier.verify", "claim.verify", (
+        ("claim.verify.parse", "parse the bundle JSON"),
+        ("claim.verify.precheck", "signature and clear-text checks"),
+        ("claim.verify.decode_proof", "decode the proof's points"),
+        ("claim.verify.pairing", "pairing equation"),
+        ("claim.verify.decide", "reimbursement decision"),
+    )),
 )
 
 
@@ -413,57 +457,56 @@ def readme_table(doc: dict[str, Any], results_name: str) -> str:
     """The README performance section: ratios first, then absolute medians, machine stated."""
     rows = []
 
-    def row(what: str, ratio: float | None, ref: str, ours: float | None,
-            theirs: float | None) -> None:
+    def row(what: str, ratio: float | None, ref: str, ours: dict[str, Any] | None,
+            theirs: dict[str, Any] | str | None) -> None:
         if ratio is None and ours is None:
             return
-        rows.append(f"| {what} | {fmt_ratio(ratio)} | {ref} | {fmt_s(ours)} | {fmt_s(theirs)} |")
+        rows.append(f"| {what} | {fmt_ratio(ratio)} | {ref} | {_with_spread(ours)} | "
+                    f"{_with_spread(theirs)} |")
 
     cp = one(doc, "claim.prove_circuit", "arkworks")
     sp = one(doc, "claim.prove_circuit", "snarkjs")
     if cp:
         row("claim: Groth16 prove", comparison(doc, "claim.prove_circuit",
-            cp["params"].get("constraints")), "snarkjs, same circuit", cp["median"],
-            sp["median"] if sp else None)
-        row("claim: Groth16 prove", cp["ratio_to_floor"], "G1 + G2 MSM floor", cp["median"],
-            cp["floor_median"])
+            cp["params"].get("constraints")), "snarkjs, same circuit", cp, sp)
+        row("claim: Groth16 prove", cp["ratio_to_floor"], "G1 + G2 MSM floor", cp,
+            _floor_of(doc, cp))
     cvc = one(doc, "claim.verify_circuit", "arkworks")
     svc = one(doc, "claim.verify_circuit", "snarkjs")
     if cvc and svc:
         row("claim: Groth16 verify", comparison(doc, "claim.verify_circuit",
-            cvc["params"].get("constraints")), "snarkjs, same circuit", cvc["median"],
-            svc["median"])
+            cvc["params"].get("constraints")), "snarkjs, same circuit", cvc, svc)
     cv = one(doc, "claim.verify", "arkworks")
     if cv:
         row("claim: verify a bundle", cv["ratio_to_floor"], "4-pair pairing + Ed25519",
-            cv["median"], cv["floor_median"])
+            cv, _floor_of(doc, cv))
     vm = sorted(find(doc, "claim.verify_many", "arkworks"), key=lambda m: m["params"]["batch"])
     if vm and cv:
         big = vm[-1]
         row(f"claim: batch of {big['params']['batch']}, per bundle",
-            big["median"] / cv["median"], "verify one bundle", big["median"], cv["median"])
+            big["median"] / cv["median"], "verify one bundle", big, cv)
     gv = sorted(find(doc, "groth16.verify", "arkworks"), key=lambda m: m["params"]["constraints"])
     if gv:
-        row("Groth16 verify", gv[0]["ratio_to_floor"], "4-pair pairing check", gv[0]["median"],
-            gv[0]["floor_median"])
+        row("Groth16 verify", gv[0]["ratio_to_floor"], "4-pair pairing check", gv[0],
+            _floor_of(doc, gv[0]))
     gb = [m for m in find(doc, "groth16.verify_batch", "arkworks") if m["params"]["batch"] == 64]
     if gb and gv:
         row("Groth16 batch of 64, per proof", gb[0]["median"] / gv[0]["median"],
-            "single verify", gb[0]["median"], gv[0]["median"])
+            "single verify", gb[0], gv[0])
     gp = sorted(find(doc, "groth16.prove", "arkworks"), key=lambda m: m["params"]["constraints"])
     if gp:
         top = gp[-1]
         c = top["params"]["constraints"]
         spp = one(doc, "groth16.prove", "snarkjs", constraints=c)
         row(f"Groth16 prove, {c} constraints", comparison(doc, "groth16.prove", c),
-            "snarkjs, same R1CS", top["median"], spp["median"] if spp else None)
+            "snarkjs, same R1CS", top, spp)
         row(f"Groth16 prove, {c} constraints", top["ratio_to_floor"], "G1 + G2 MSM floor",
-            top["median"], top["floor_median"])
+            top, _floor_of(doc, top))
     slope = value(doc, "groth16.prove.loglog_slope")
     lines = [
         f"Measured on {machine_line(doc)} ({doc['mode']} run of {doc['created'][:10]}; "
-        f"medians of {doc['settings']['repeats']} runs; results: "
-        f"`benchmarks/results/{results_name}`).", "",
+        f"medians of {doc['settings']['repeats']} runs, with their spread (min – max) in "
+        f"brackets; results: `benchmarks/results/{results_name}`).", "",
         "| figure | ratio | reference | ours | reference time |", "|---|---|---|---|---|",
         *rows, ""]
     if slope:
@@ -577,30 +620,39 @@ def plot_all(doc: dict[str, Any], out_dir: Path, stem: str) -> dict[str, Path]:
         made["batch_throughput"] = out_dir / f"{stem}-batch-throughput.png"
         fig.savefig(made["batch_throughput"], dpi=110)
         plt.close(fig)
-    # 3. one claim's cost by step
-    steps = [(label, one(doc, mid, "arkworks") or one(doc, mid, "python"))
-             for mid, label in CLAIM_STEPS]
-    steps = [(label, m) for label, m in steps if m]
-    vm = [m for m in find(doc, "claim.verify_many", "arkworks") if m["params"]["batch"] == 64]
-    if vm:
-        steps.append(("verify_many, per bundle (batch 64)", vm[0]))
-    if steps:
-        fig, ax = plt.subplots(figsize=(8, 0.6 * len(steps) + 1.8))
-        labels = [s[0] for s in steps]
-        ys, err = _errbars([s[1] for s in steps])
-        ax.barh(labels, ys, xerr=err, color="tab:blue", capsize=3, label="zkclaims (arkworks)")
-        for mid, label in CLAIM_STEPS:
-            sj = one(doc, mid, "snarkjs")
-            if sj:
-                ax.plot([sj["median"]], [label], marker="^", color="tab:green", markersize=10,
-                        linestyle="none", label=f"snarkjs: {label}")
-        for i, (_, m) in enumerate(steps):
-            ax.text(m["median"], i, f"  {fmt_s(m['median'])}", va="center", fontsize=8)
-        ax.set_xscale("log")
-        ax.invert_yaxis()
-        ax.set_xlabel("seconds (median, bars: min–max; log scale)")
-        ax.set_title("One equipment claim: cost by step")
-        ax.legend(fontsize=8, loc="lower right")
+    # 3. one claim's cost by step: parts as bars, each side's measured total as a line (a
+    #    total is never a bar beside its parts); the pairing has its own bar
+    panels = [(title, total_mid, [(label, one(doc, mid, "arkworks") or one(doc, mid, "python"))
+                                  for mid, label in parts])
+              for title, total_mid, parts in CLAIM_PANELS]
+    panels = [(t, one(doc, tm, "arkworks"), [(lab, m) for lab, m in ps if m])
+              for t, tm, ps in panels]
+    panels = [p for p in panels if p[2]]
+    if panels:
+        height = 0.55 * max(len(p[2]) for p in panels) + 2.2
+        fig, axes = plt.subplots(1, len(panels), figsize=(7 * len(panels), height),
+                                 squeeze=False)
+        for ax, (title, total, parts) in zip(axes[0], panels, strict=True):
+            labels = [lab for lab, _ in parts]
+            ys, err = _errbars([m for _, m in parts])
+            ax.barh(labels, ys, xerr=err, color="tab:blue", capsize=3,
+                    label="zkclaims (arkworks), a step")
+            for i, (_, m) in enumerate(parts):  # the label right of the error bar
+                ax.text(max(m["median"], m["max"]), i, f"  {fmt_s(m['median'])}", va="center",
+                        fontsize=8)
+            if total:
+                ax.axvline(total["median"], color="black", linestyle="--",
+                           label=f"measured total: {fmt_s(total['median'])} (not a sum)")
+            for mid, label in CLAIM_STEPS:
+                sj = one(doc, mid, "snarkjs")
+                if sj and label in labels:
+                    ax.plot([sj["median"]], [label], marker="^", color="tab:green",
+                            markersize=10, linestyle="none", label="snarkjs, same step")
+            ax.invert_yaxis()
+            ax.set_xlabel("seconds (median, bars: min–max)")
+            ax.set_title(title)
+            ax.legend(fontsize=8, loc="lower right")
+        fig.suptitle("One equipment claim: where the time goes")
         fig.tight_layout()
         made["claim_breakdown"] = out_dir / f"{stem}-claim-breakdown.png"
         fig.savefig(made["claim_breakdown"], dpi=110)

@@ -21,7 +21,10 @@ untimed warm-up runs, and records the raw samples with their median, min and max
                ``Verifier.verify`` / ``verify_many`` ceiling.
 
 Every figure with a floor carries ``ratio_to_floor``; each step measured by both us and snarkjs
-gets an ours/snarkjs ratio. Results go to ``benchmarks/results/<date>-<host>[-mode].json``
+gets an ours/snarkjs ratio; every figure keeps its samples, so its spread (min – max over the
+repeated runs) is reported beside its median; slopes are fitted on at least
+:data:`MIN_SLOPE_SIZES` sizes. Results go to
+``benchmarks/results/<UTC date and time>-<host>[-mode].json`` (never overwritten)
 (validated against ``benchmarks/results.schema.json``) with a Markdown report and PNG plots
 next to it (:mod:`benchmarks.report`).
 """
@@ -91,16 +94,21 @@ class Mode:
 
 MODES: dict[str, Mode] = {
     # the test suite's mode: everything runs once on the smallest inputs, so the code cannot rot
-    "tiny": Mode("tiny", 1, 1, (5,), (), True, 1, (1, 2), (1, 2), False, (5,), False, 60),
+    # (five synthetic sizes at least in every mode: slopes are fitted on >= MIN_SLOPE_SIZES)
+    "tiny": Mode("tiny", 1, 1, (4, 5, 6, 7, 8), (), True, 1, (1, 2), (1, 2), False, (5,),
+                 False, 60),
     "quick": Mode(
-        "quick", 3, 1, (8, 10, 11), (), True, 1, (1, 8, 64), (1, 8, 64), False, (8, 10, 11),
-        False, 120,
+        "quick", 3, 1, (7, 8, 9, 10, 11), (), True, 1, (1, 8, 64), (1, 8, 64), False,
+        (7, 8, 9, 10, 11), False, 180,
     ),
     "full": Mode(
         "full", 5, 1, (8, 9, 10, 11, 12, 13, 14), (8,), True, 3, (1, 8, 64, 256),
-        (1, 8, 64, 256), True, (8, 10, 12, 14), True, 1200,
+        (1, 8, 64, 256), True, (10, 11, 12, 13, 14), True, 1200,
     ),
 }
+
+#: A log-log slope is fitted on at least this many sizes (fewer: not fitted, and said so).
+MIN_SLOPE_SIZES = 5
 
 #: Public inputs of the synthetic circuits (like a small real statement).
 SYNTHETIC_PUBLIC = 2
@@ -585,6 +593,12 @@ def fit_slopes(rec: Recorder) -> None:
                               ("groth16.prove", "snarkjs", "groth16.prove.loglog_slope.snarkjs")):
         pts = sorted((m["params"]["constraints"], m["median"]) for m in rec.measurements
                      if m["id"] == mid and m["backend"] == backend)
+        if not pts:
+            continue
+        if len(pts) < MIN_SLOPE_SIZES:
+            rec.notes.append(f"{vid}: not fitted: {len(pts)} sizes measured ({backend}), at "
+                             f"least {MIN_SLOPE_SIZES} needed for a slope worth reading")
+            continue
         fit = _fit_slope([p[0] for p in pts], [p[1] for p in pts])
         if fit:
             rec.value(vid, round(fit[0], 4), "slope",
@@ -861,13 +875,33 @@ def targets(rec: Recorder, comps: list[dict[str, Any]]) -> list[dict[str, Any]]:
 # ---------------------------------------------------------------------------------------------
 # Orchestration
 # ---------------------------------------------------------------------------------------------
-def results_stem(mode: str, day: _dt.date | None = None, host: str | None = None) -> str:
-    """``<date>-<host>`` (full run) or ``<date>-<host>-<mode>``; host made filename-safe."""
-    day = day or _dt.datetime.now(_dt.UTC).date()
+def results_stem(mode: str, when: _dt.datetime | None = None, host: str | None = None) -> str:
+    """``<UTC date and time>-<host>[-<mode>]``, e.g. ``2026-01-02T030405Z-vm-quick``.
+
+    The time (to the second) keeps two runs of one day on one host apart;
+    :func:`write_results` adds ``-2``, ``-3``... if a name is taken all the same.
+    """
+    when = when or _dt.datetime.now(_dt.UTC)
     host = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in
                    (host or socket.gethostname()))[:40] or "host"
-    stem = f"{day.isoformat()}-{host}"
+    stem = f"{when.strftime('%Y-%m-%dT%H%M%SZ')}-{host}"
     return stem if mode == "full" else f"{stem}-{mode}"
+
+
+def claim_stem(out_dir: Path, stem: str) -> str:
+    """Reserve ``<stem>.json`` in ``out_dir`` (created exclusively): never overwrite a run.
+
+    Returns ``stem`` or ``stem-2``, ``stem-3``... when earlier runs hold the name.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for n in range(1, 10_000):
+        name = stem if n == 1 else f"{stem}-{n}"
+        try:
+            with open(out_dir / f"{name}.json", "x"):
+                return name
+        except FileExistsError:
+            continue
+    raise RuntimeError(f"{out_dir}: no free results name for {stem}")
 
 
 def run(mode: Mode, phases: Sequence[str] = PHASES, progress: bool = False) -> dict[str, Any]:
@@ -939,7 +973,7 @@ def write_results(doc: dict[str, Any], out_dir: Path, stem: str, plots: bool = T
     from benchmarks import report
 
     report.validate(doc, report.load_schema())
-    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = claim_stem(out_dir, stem)  # a second run never overwrites the first
     paths = {"json": out_dir / f"{stem}.json", "md": out_dir / f"{stem}.md"}
     paths["json"].write_text(json.dumps(doc, indent=1) + "\n")
     if plots:

@@ -33,6 +33,8 @@ from zkclaims.circuits import (
     load_verifying_key,
 )
 from zkclaims.circuits.equipment import CIRCUIT_NAME, EquipmentClaimCircuit, LensClassCircuit
+from zkclaims.circuits.renewal import CIRCUIT_NAME as RENEWAL_CIRCUIT_NAME
+from zkclaims.circuits.renewal import EyeChangeCircuit, RenewalCircuit, RenewalRuleCircuit
 
 from zkclaims.circuit import Circuit
 from zkclaims.circuit.r1cs import R1CS
@@ -52,10 +54,15 @@ __all__ = [
 ]
 
 #: The deployed statements: name -> circuit class. Add a statement here to ship it.
-STATEMENTS: dict[str, type[Circuit]] = {CIRCUIT_NAME: EquipmentClaimCircuit}
+STATEMENTS: dict[str, type[Circuit]] = {
+    CIRCUIT_NAME: EquipmentClaimCircuit,
+    RENEWAL_CIRCUIT_NAME: RenewalCircuit,
+}
 
 #: Sub-circuits whose counts are pinned too (not deployed).
-PARTS: dict[str, type[Circuit]] = {LensClassCircuit.name: LensClassCircuit}
+PARTS: dict[str, type[Circuit]] = {
+    c.name: c for c in (LensClassCircuit, RenewalRuleCircuit, EyeChangeCircuit)
+}
 
 #: What the ``setup`` field means, recorded in ``circuit.json``.
 SETUP_NOTE = (
@@ -120,7 +127,7 @@ def verifying_key_digest(vk: Any) -> str:
 
 def pins_source(digests: dict[str, str]) -> str:
     """Return the text of ``zkclaims/pins.py`` for ``digests`` (statement name -> SHA-256 hex)."""
-    rows = "".join(f'    "{name}": "{d}",\n' for name, d in sorted(digests.items()))
+    rows = "".join(f'    "{name}":\n        "{d}",\n' for name, d in sorted(digests.items()))
     return (
         '"""The verifying keys zkclaims trusts, pinned by digest (written by `zkclaims circuits'
         ' build`).\n\n'

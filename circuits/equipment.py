@@ -1,6 +1,6 @@
 """The equipment claim statement for the 2020 rules (``optique-equipement-2020``, version 2).
 
-Written only with the public frontend API (:mod:`zkclaims.circuit`). DESIGN §3:
+Written only with the public frontend API (:mod:`zkclaims.circuit`). docs/design.md §3:
 
 * public, in this order: ``commitment`` (signed by the prescriber), ``patient_tag`` (the
   per-claim tag the insurer recomputes from its beneficiary record), ``design_right``,
@@ -122,7 +122,7 @@ def lens_class(
         g.assert_bool(api, near)
         api.assert_mul(design, near, 0)  # a near-vision lens is unifocal
         addition_zero = g.is_zero(api, addition)
-        # multifocal or near => addition > 0 (spec §2, DESIGN §3)
+        # multifocal or near => addition > 0 (spec §2, docs/design.md §3)
         api.assert_mul(design + near, addition_zero, 0)
     with api.scope("power"):
         lens_sphere = sphere_off + api.mul(near, addition)  # near: sphere + addition

@@ -161,7 +161,8 @@ def test_a_single_vision_lens_cannot_be_claimed_one_class_higher(key, verifier):
                          claim=claim(), today=TODAY)
     assert verify(verifier, honest).category.code == "a"
     for eye in (PRESBYOPE.right, PRESBYOPE.left):  # far and near both simple
-        assert classify_lens(eye, "far") is classify_lens(eye, "near") is LensClass.SIMPLE
+        assert classify_lens(eye, usage="far") is classify_lens(eye,
+                                                                usage="near") is LensClass.SIMPLE
     for nears in ((0, 0), (1, 1), (0, 1)):
         with pytest.raises(ProofError):
             equipment_witness(opening, designs=("unifocal", "unifocal"), nears=nears,

@@ -218,7 +218,7 @@ def test_the_honest_classes_are_the_spec_reference():
         assert (sol.output("class_right"), sol.output("class_left")) == expected_classes(a)
         names = {FAR: LensUsage.FAR, NEAR: LensUsage.NEAR, PROG: LensUsage.PROGRESSIVE}
         ref = tuple(
-            classify_lens(e, names[u]).code
+            classify_lens(e, usage=names[u]).code
             for e, u in ((RX_MAIN.right, usages[0]), (RX_MAIN.left, usages[1]))
         )
         assert ref == expected_classes(a)
@@ -251,9 +251,9 @@ def test_the_public_design_admits_exactly_the_spec_classes():
     base = assignment_for(RX_MAIN, (FAR, FAR))
     canon = RX_MAIN.canonical()
     for side, eye in (("right", canon.right), ("left", canon.left)):
-        spec = {(0, classify_lens(eye, LensUsage.FAR).code),
-                (0, classify_lens(eye, LensUsage.NEAR).code),
-                (1, classify_lens(eye, LensUsage.PROGRESSIVE).code)}
+        spec = {(0, classify_lens(eye, usage=LensUsage.FAR).code),
+                (0, classify_lens(eye, usage=LensUsage.NEAR).code),
+                (1, classify_lens(eye, usage=LensUsage.PROGRESSIVE).code)}
         found = set()
         for design in (0, 1, 2):
             for near in (0, 1, R - 1):

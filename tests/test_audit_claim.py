@@ -493,7 +493,7 @@ def test_cli_exits_2_on_deeply_nested_json(trusted, tmp_path):
     assert "Traceback" not in run.stderr, run.stderr[-300:]
     assert run.returncode == EXIT_MALFORMED
     assert run.stderr.strip().splitlines() == [
-        f"zkclaims verify: bundle.json ({f}): JSON nested too deeply"
+        f"zkclaims verify: bundle.json ({f}): JSON nested deeper than 32 levels"
     ]
 
 

@@ -62,7 +62,8 @@ def test_tiny_run_measures_every_figure(tiny):
                if m["backend"] in ("arkworks", "python") and not m["id"].startswith("floor."))
     # the 4-pair floor is re-timed beside each verification and used for its ratio
     beside = [m for m in doc["measurements"] if m["id"] == "floor.pairing_check.beside"]
-    assert len(beside) == 3  # groth16.verify, claim.verify_circuit, claim.verify
+    # groth16.verify at each synthetic size, claim.verify_circuit, claim.verify
+    assert len(beside) == len(suite.MODES["tiny"].log_sizes) + 2
     for fig in ("groth16.verify", "claim.verify_circuit", "claim.verify"):
         m = next(m for m in doc["measurements"] if m["id"] == fig and m["backend"] == "arkworks")
         assert any(f["key"].startswith("floor.pairing_check.beside/") for f in m["floor"]), fig
@@ -285,12 +286,81 @@ def test_true_pairs_multiply_to_one():
     assert not ark.pairing_check(pairs[:-1])
 
 
-def test_results_stem_names_date_host_and_mode():
+def test_results_stem_names_date_time_host_and_mode():
     import datetime as dt
 
-    day = dt.date(2026, 1, 2)
-    assert suite.results_stem("full", day, "ci box.local") == "2026-01-02-ci-box-local"
-    assert suite.results_stem("quick", day, "h") == "2026-01-02-h-quick"
+    when = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
+    assert suite.results_stem("full", when, "ci box.local") == "2026-01-02T030405Z-ci-box-local"
+    assert suite.results_stem("quick", when, "h") == "2026-01-02T030405Z-h-quick"
+
+
+def test_two_runs_never_overwrite_each_other(tiny, tmp_path):
+    """Two runs on one host within the same second still get two results files."""
+    doc, _ = tiny
+    first = suite.write_results(doc, tmp_path, "2026-01-02T030405Z-h-tiny", plots=False)
+    second = suite.write_results(doc, tmp_path, "2026-01-02T030405Z-h-tiny", plots=False)
+    assert first["json"] != second["json"] and first["md"] != second["md"]
+    assert second["json"].name == "2026-01-02T030405Z-h-tiny-2.json"
+    assert json.loads(first["json"].read_text()) == json.loads(second["json"].read_text())
+    assert sorted(p.name for p in tmp_path.glob("*.json")) == [
+        "2026-01-02T030405Z-h-tiny-2.json", "2026-01-02T030405Z-h-tiny.json"]
+
+
+def test_every_mode_fits_slopes_on_at_least_five_sizes():
+    for mode in suite.MODES.values():
+        assert len(mode.log_sizes) >= suite.MIN_SLOPE_SIZES, mode.name
+    for name in ("quick", "full"):  # snarkjs's slope too, when it runs
+        assert len(suite.MODES[name].peer_log_sizes) >= suite.MIN_SLOPE_SIZES, name
+
+
+def test_slope_on_too_few_sizes_is_not_fitted_and_said_so():
+    rec = _recorder()
+    for n, t in ((100, 1.0), (200, 2.0), (400, 4.0)):
+        rec.add_samples("groth16.prove", "arkworks", [t], params={"constraints": n})
+    suite.fit_slopes(rec)
+    assert not [v for v in rec.values if v["id"] == "groth16.prove.loglog_slope"]
+    assert any("not fitted: 3 sizes" in n for n in rec.notes)
+    for n, t in ((800, 8.0), (1600, 16.0)):
+        rec.add_samples("groth16.prove", "arkworks", [t], params={"constraints": n})
+    suite.fit_slopes(rec)
+    (slope,) = [v for v in rec.values if v["id"] == "groth16.prove.loglog_slope"]
+    assert slope["value"] == pytest.approx(1.0) and "5 sizes" in slope["note"]
+
+
+def test_the_tiny_run_fits_its_slope(tiny):
+    doc, _ = tiny
+    assert any(v["id"] == "groth16.prove.loglog_slope" for v in doc["values"])
+
+
+def test_readme_table_gives_each_figure_its_spread(tiny):
+    doc, _ = tiny
+    block = report.readme_table(doc, "x.json")
+    rows = [line for line in block.splitlines() if line.startswith("| ") and "figure" not in
+            line]
+    assert rows
+    for row in rows:
+        ours = row.split("|")[4]
+        assert "(" in ours and ("–" in ours or "1 run" in ours), row
+    assert "spread (min – max)" in block
+
+
+def test_claim_breakdown_has_the_pairing_as_its_own_bar_and_no_total_among_parts(tiny):
+    doc, _ = tiny
+    assert report.one(doc, "claim.verify.pairing", "arkworks") is not None
+    for _title, total, parts in report.CLAIM_PANELS:
+        part_ids = [mid for mid, _ in parts]
+        assert total not in part_ids
+        # a total's part that is itself a total of other parts is not plotted either
+        assert not {"claim.prove", "claim.verify", "claim.verify_circuit"} & set(part_ids)
+    verify_parts = dict(report.CLAIM_PANELS[1][2])
+    assert "claim.verify.pairing" in verify_parts
+
+
+def test_quick_run_includes_snarkjs_when_installed():
+    assert "peers" in suite.PHASES
+    makefile = (Path(__file__).resolve().parents[1] / "Makefile").read_text()
+    quick = makefile.split("bench-quick:", 1)[1].split("\n\n", 1)[0]
+    assert "$(SNARKJS)" in quick  # tries to install snarkjs first, like `make bench`
 
 
 # --- peers: the reasons they do not run ----------------------------------------------------
@@ -351,7 +421,7 @@ def test_population_grid_classes_equal_the_scalar_rules():
             e = EyePrescription.from_quarters(
                 int(pop.sphere_q[i, eye]), int(pop.cylinder_q[i, eye]),
                 int(pop.axis[i, eye]) or None, int(pop.addition_q[i]))
-            cls = classify_lens(e, usage)
+            cls = classify_lens(e, usage=usage)
             assert cls.code == codes[i, eye]
             classes.append(cls)
         assert equipment_category(*classes).code == letters[i]

@@ -94,7 +94,7 @@ def test_validity_equals_the_clear_text_rule(delivered, issued, birth, kind):
         assert got == "prescription_not_valid"
     else:
         rx = Prescription(right=EYE, left=EYE, issued_on=issued, prescriber_kind=kind)
-        assert (got is None) == prescription_valid_on(rx, delivered, birth)
+        assert (got is None) == prescription_valid_on(rx, day=delivered, patient_birth_date=birth)
         assert got in (None, "prescription_not_valid")
 
 
@@ -141,7 +141,8 @@ def test_renewal_equals_the_clear_text_rule(last, gap, birth, short):
     delivered = last + dt.timedelta(days=gap)
     if birth > delivered:
         return
-    due = renewal_due(last, delivered, birth, require_frame_fit_under_6=not short)
+    due = renewal_due(last, day=delivered, patient_birth_date=birth,
+                      require_frame_fit_under_6=not short)
     assert (renewal(last, delivered, birth, short_renewal_under_6=short) is None) == due
 
 

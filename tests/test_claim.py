@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 import zkclaims.domain.claim as claim_module
 from zkclaims.domain import (
+    Classe,
     Equipment,
     EyePrescription,
     Frame,
@@ -20,6 +21,7 @@ from zkclaims.domain import (
     Lens,
     LensClass,
     LensDesign,
+    LensUsage,
     Prescription,
     reimburse,
 )
@@ -211,9 +213,12 @@ def test_invoice_for_refuses_what_the_optician_cannot_declare():
     with pytest.raises(ClaimRejected) as r:
         invoice_for(wrong_a, classes=CLASSES, birth_date=BIRTH)
     assert r.value.reason == "grouping_code_mismatch" and "V02" in str(r.value)
-    huge = EQUIPMENT.model_copy(update={
-        "right": Lens(usage="far", price_cents=MAX_CENTS + 1, grouping_code="VU1")})
-    with pytest.raises(InvalidInputError) as e:
+    with pytest.raises(InvalidInputError) as e:  # refused by the Lens itself, at once
+        Lens(usage="far", price_cents=MAX_CENTS + 1, grouping_code="VU1")
+    assert e.value.field == "price_cents"
+    huge = EQUIPMENT.model_copy(update={"right": Lens.model_construct(
+        usage=LensUsage.FAR, price_cents=MAX_CENTS + 1, classe=Classe.B, grouping_code="VU1")})
+    with pytest.raises(InvalidInputError) as e:  # and by the invoice, built from anything
         invoice_for(huge, classes=CLASSES, birth_date=BIRTH)
     assert e.value.field == "equipment.right.price_cents"
 
@@ -276,7 +281,8 @@ def test_reimburse_invoice_equals_reimburse_on_the_equipment(guarantees):
     inv = invoice_for(EQUIPMENT, classes=CLASSES, birth_date=BIRTH)
     amo, plv = {"right": 3, "left": 500, "frame": 3}, {"left": 10_000}
     d = reimburse_invoice(inv, amo_paid=amo, plv=plv, guarantees=guarantees)
-    assert d == reimburse(EQUIPMENT, amo, guarantees, lens_classes=CLASSES, plv=plv)
+    assert d == reimburse(EQUIPMENT, amo_paid=amo, guarantees=guarantees, lens_classes=CLASSES,
+                          plv=plv)
     assert d.category.code == "b" and d.payment("left").patient_cents == 1_000  # above PLV
 
 

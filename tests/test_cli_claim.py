@@ -237,9 +237,14 @@ def test_demo_round_trip(capsys):
     assert "ACCEPTED, category c" in out
     assert "WHAT IT NEVER SAW" in out and "-6.50 (+1.00) 90°" in out
     assert "168067512345649" in out.split("WHAT IT NEVER SAW", 1)[1]  # the INS: never sent
-    assert out.count("REJECTED") == 5 and "unexpected" not in out
+    claim_part = out.split("5. early renewal", 1)[0]  # the renewal part: test_renewal_cli
+    assert claim_part.count("REJECTED") == 5 and "unexpected" not in out
     assert "another patient's prescription" in out and "REJECTED (wrong_patient)" in out
     assert "REJECTED (retired_circuit)" in out
+    renewal = out.split("5. early renewal", 1)[1]  # docs/renewal.md
+    assert "without the renewal proof: REJECTED (renewal_too_early)" in renewal
+    assert "with it: ACCEPTED" in renewal and "WHAT IT NEVER SAW" in renewal
+    assert "REFUSED before proving (renewal_not_justified)" in renewal
 
 
 def test_circuits_build_into_another_folder(tmp_path, capsys):
@@ -316,7 +321,7 @@ BAD_INPUT = [
     (["verify", "missing.json", *T], ["bundle.json", "missing.json", "cannot read"]),
     (["verify", "garbage.json", *T], ["bundle.json", "garbage.json", "not JSON", "line 1"]),
     (["verify", "binary.json", *T], ["binary.json", "not UTF-8"]),
-    (["verify", "adir", *T], ["adir", "cannot read"]),
+    (["verify", "adir", *T], ["adir", "a folder without any *.json file"]),
     (["verify", "list.json", *T], ["list.json", "ClaimBundle"]),
     (["verify", "examples/claim.json", *T], ["claim.json", "ClaimBundle", "circuit_id"]),
     (["verify", "negprice.json", *T], ["negprice.json", "invoice.right.price_cents", "-1"]),

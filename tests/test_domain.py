@@ -95,7 +95,7 @@ def test_transpose_twice_is_identity_and_keeps_class(eye):
     for usage in LensUsage:
         if usage is not LensUsage.FAR and eye.addition_q == 0:
             continue
-        assert classify_lens(once, usage) == classify_lens(eye, usage)
+        assert classify_lens(once, usage=usage) == classify_lens(eye, usage=usage)
 
 
 @settings(max_examples=300, deadline=None)

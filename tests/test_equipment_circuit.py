@@ -265,7 +265,8 @@ def test_lens_class_equals_rules_on_the_whole_grid(add):
             assert not ok.any(), (design, near)  # refused whatever the class
             continue
         assert ok.all(), (design, near)
-        expected = classify_lens_grid(usage, s, c, a).astype(np.int64)
+        expected = classify_lens_grid(usage, sphere_q=s, cylinder_q=c,
+                                      addition_q=a).astype(np.int64)
         out = base.output("class").astype(np.int64)
         assert np.array_equal(out, expected), usage
         # the honest witness: satisfied everywhere (check=True raises on the first failure)
@@ -280,13 +281,17 @@ def test_lens_class_equals_rules_on_the_whole_grid(add):
         admitted[design, expected, np.arange(n)] = True
     # the admitted (design, class) pairs are exactly the rules' ones at every grid point
     rules = np.zeros((2, 3, n), dtype=bool)
-    rules[0, classify_lens_grid(LensUsage.FAR, s, c, a), np.arange(n)] = True
+    rules[0, classify_lens_grid(LensUsage.FAR, sphere_q=s, cylinder_q=c, addition_q=a),
+          np.arange(n)] = True
     if add > 0:
-        rules[0, classify_lens_grid(LensUsage.NEAR, s, c, a), np.arange(n)] = True
-        rules[1, classify_lens_grid(LensUsage.PROGRESSIVE, s, c, a), np.arange(n)] = True
+        rules[0, classify_lens_grid(LensUsage.NEAR, sphere_q=s, cylinder_q=c, addition_q=a),
+              np.arange(n)] = True
+        rules[1, classify_lens_grid(LensUsage.PROGRESSIVE, sphere_q=s, cylinder_q=c,
+                                    addition_q=a), np.arange(n)] = True
     else:
         for usage in (LensUsage.NEAR, LensUsage.PROGRESSIVE):
-            sentinel = classify_lens_grid(usage, s, c, a, missing_addition="sentinel")
+            sentinel = classify_lens_grid(usage, sphere_q=s, cylinder_q=c, addition_q=a,
+                                          missing_addition="sentinel")
             assert (sentinel == GRID_INVALID).all()
     assert np.array_equal(admitted, rules)
     assert not admitted[1, 0].any() and not admitted[0, 2].any()  # never multifocal simple,
@@ -340,7 +345,8 @@ PATIENT = Patient(ins="1 68 06 75 123 456 49", birth_date=dt.date(1968, 6, 1))
 def _assignment(rx=RX, usages=(LensUsage.FAR, LensUsage.PROGRESSIVE), blinding=12345,
                 patient=PATIENT, context=987654321):
     canon = rx.canonical()
-    classes = [classify_lens(canon.right, usages[0]), classify_lens(canon.left, usages[1])]
+    classes = [classify_lens(canon.right, usage=usages[0]), classify_lens(canon.left,
+                                                                          usage=usages[1])]
     lenses = [lens_inputs(u) for u in usages]
     fe = patient.field_element()
     return {

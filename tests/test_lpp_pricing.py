@@ -262,7 +262,7 @@ def test_reimburse_elements_with_the_law(table):
     got = price(table, right=("V01", "A", 5000), left=("VU1", "B", 20000))
     amo, plv = reimbursement_inputs(got)
     d = reimburse_elements(lines(right=("V01", "A", 5000), left=("VU1", "B", 20000)),
-                           ("simple", "simple"), amo, plv=plv)
+                           lens_classes=("simple", "simple"), amo_paid=amo, plv=plv)
     right = d.payment("right")
     assert (right.amo_cents, right.insurer_cents, right.patient_cents) == (1601, 3399, 0)
     assert d.payment("frame").amo_cents == 570
@@ -291,7 +291,7 @@ def test_insurer_never_pays_more_than_any_consistent_row_allows(rows, price_, re
     assert price_ <= top
     amo, plv = reimbursement_inputs(got)
     d = reimburse_elements(lines(right=("V03", "A", price_), left=("V03", "A", price_)),
-                           ("complex", "complex"), amo, plv=plv)
+                           lens_classes=("complex", "complex"), amo_paid=amo, plv=plv)
     paid = d.payment("right").insurer_cents
     consistent = [(tar, p) for tar, p in rows if p >= price_]
     assert consistent

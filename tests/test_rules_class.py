@@ -60,10 +60,10 @@ SPEC_2_ROWS = [
 @pytest.mark.parametrize("row, usage, sph, cyl, axis, add, cls", SPEC_2_ROWS)
 def test_spec_2_rows(row, usage, sph, cyl, axis, add, cls):
     eye = EyePrescription(sphere=sph, cylinder=cyl, axis=axis, addition=add)
-    assert classify_lens(eye, usage) is LensClass(cls)
-    decided = lens_row(eye, usage)
+    assert classify_lens(eye, usage=usage) is LensClass(cls)
+    decided = lens_row(eye, usage=usage)
     assert decided.number == row and decided.lens_class is LensClass(cls)
-    assert RULES_2020.classify_lens(eye, LensUsage(usage)) is LensClass(cls)
+    assert RULES_2020.classify_lens(eye, usage=LensUsage(usage)) is LensClass(cls)
     assert f"row {row}" in str(decided)
 
 
@@ -75,9 +75,9 @@ def test_every_row_has_a_case():
 # --- the traps the spec lists --------------------------------------------------------------
 def test_trap_positive_sphere_ignores_cylinder_size():
     eye = EyePrescription(sphere="+0.25", cylinder="+5.75", axis=90)
-    assert classify_lens(eye, "far") is LensClass.SIMPLE  # cylinder > 4 but S = 6.00
+    assert classify_lens(eye, usage="far") is LensClass.SIMPLE  # cylinder > 4 but S = 6.00
     # whereas at sphere 0 the cylinder size counts (row 4)
-    assert classify_lens(EyePrescription(sphere="0", cylinder="+4.25", axis=90), "far") is C_
+    assert classify_lens(EyePrescription(sphere="0", cylinder="+4.25", axis=90), usage="far") is C_
 
 
 C_ = LensClass.COMPLEX
@@ -86,16 +86,16 @@ C_ = LensClass.COMPLEX
 def test_trap_multifocal_spherical_vs_spherocylindrical():
     spherical = EyePrescription(sphere="-6.00", addition="+2")
     cyl = EyePrescription(sphere="-6.00", cylinder="+0.25", axis=90, addition="+2")
-    assert classify_lens(spherical, "progressive") is LensClass.VERY_COMPLEX
-    assert classify_lens(cyl, "progressive") is LensClass.COMPLEX
+    assert classify_lens(spherical, usage="progressive") is LensClass.VERY_COMPLEX
+    assert classify_lens(cyl, usage="progressive") is LensClass.COMPLEX
 
 
 def test_trap_minus_cylinder_changes_branch_after_transposition():
     eye = EyePrescription(sphere="-5.50", cylinder="-1.00", axis=0)
     can = eye.canonical()
     assert (str(can.sphere), str(can.cylinder), can.axis) == ("-6.5", "1", 90)
-    assert classify_lens(eye, "far") is LensClass.COMPLEX
-    assert lens_row(eye, "far").number == 5
+    assert classify_lens(eye, usage="far") is LensClass.COMPLEX
+    assert lens_row(eye, usage="far").number == 5
     # read naively as a positive cylinder (-5.50 within -6..0) it would have been simple
     assert lens_row_q(False, -22, 4) == 3
 
@@ -103,29 +103,29 @@ def test_trap_minus_cylinder_changes_branch_after_transposition():
 def test_trap_spherical_is_decided_on_the_canonical_cylinder():
     # -5.75 (-0.25) is -6.00 (+0.25): sphero-cylindrical, row 10 (complex), not row 9
     eye = EyePrescription(sphere="-5.75", cylinder="-0.25", axis=10, addition="2")
-    assert lens_row(eye, "progressive").number == 10
+    assert lens_row(eye, usage="progressive").number == 10
     # +6.00 (-1.00) is +5.00 (+1.00): S = 6.00, row 6 (simple); +7.00 (-1.00) has S = 7: row 7
-    assert lens_row(EyePrescription(sphere="+6", cylinder="-1", axis=10), "far").number == 6
-    assert lens_row(EyePrescription(sphere="+7", cylinder="-1", axis=10), "far").number == 7
+    assert lens_row(EyePrescription(sphere="+6", cylinder="-1", axis=10), usage="far").number == 6
+    assert lens_row(EyePrescription(sphere="+7", cylinder="-1", axis=10), usage="far").number == 7
 
 
 def test_trap_comprise_entre_is_inclusive():
     for usage, sph in (("far", "-6"), ("far", "+6"), ("progressive", "-4"), ("progressive", "4")):
         eye = EyePrescription(sphere=sph, addition="1")
-        assert lens_row(eye, usage).number in (1, 8)
+        assert lens_row(eye, usage=usage).number in (1, 8)
 
 
 @pytest.mark.parametrize("usage", ["near", "progressive"])
 def test_addition_required_for_near_and_progressive(usage):
     with pytest.raises(RuleError, match="addition"):
-        classify_lens(EyePrescription(sphere="-1"), usage)
+        classify_lens(EyePrescription(sphere="-1"), usage=usage)
 
 
 def test_finding_far_class_not_monotone_when_leaving_sphere_zero_upwards():
     # documented quirk: at sphere 0 a cylinder > 4 is complex (row 4), at +0.25 only S counts
     low = EyePrescription(sphere="0", cylinder="+4.25", axis=90)
     up = EyePrescription(sphere="+0.25", cylinder="+4.25", axis=90)
-    assert classify_lens(low, "far").code > classify_lens(up, "far").code
+    assert classify_lens(low, usage="far").code > classify_lens(up, usage="far").code
 
 
 @settings(max_examples=300, deadline=None)
@@ -138,7 +138,7 @@ def test_far_moving_sphere_away_from_zero_never_lowers_class(eye, step):
     if not -127 <= new <= 127:
         return
     moved = EyePrescription.from_quarters(new, c, can.axis or None)
-    assert classify_lens(moved, "far").code >= classify_lens(can, "far").code
+    assert classify_lens(moved, usage="far").code >= classify_lens(can, usage="far").code
 
 
 # --- exhaustive grid -----------------------------------------------------------------------
@@ -173,8 +173,8 @@ def test_grid_total_exclusive_and_equal_to_scalar_classification():
     checked = 0
     for usage in LensUsage:
         for add in ADDITIONS if usage is not LensUsage.FAR else (0,):
-            codes = classify_lens_grid(usage, s, c, add)
-            rows = lens_row_grid(usage, s, c, add)
+            codes = classify_lens_grid(usage, sphere_q=s, cylinder_q=c, addition_q=add)
+            rows = lens_row_grid(usage, sphere_q=s, cylinder_q=c, addition_q=add)
             assert codes.dtype == np.int8 and codes.shape == s.shape
             for si, ci, code, row in zip(s.tolist(), c.tolist(), codes.tolist(),
                                          rows.tolist(), strict=True):
@@ -182,7 +182,7 @@ def test_grid_total_exclusive_and_equal_to_scalar_classification():
                 holds = _spec_conditions(usage is LensUsage.PROGRESSIVE, lens_s, ci)
                 assert sum(holds) == 1 and holds.index(True) + 1 == row
                 eye = EyePrescription.from_quarters(si, ci, 90 if ci else None, add)
-                assert classify_lens(eye, usage).code == code
+                assert classify_lens(eye, usage=usage).code == code
                 checked += 1
     assert checked == 255 * 64 * 7
 
@@ -192,19 +192,22 @@ def test_grid_broadcasts_and_matches_on_minus_cylinder_inputs_after_canonical():
             EyePrescription(sphere="+3", cylinder="-2", axis=40, addition="1")]
     can = [e.canonical() for e in eyes]
     for usage in LensUsage:
-        got = classify_lens_grid(usage, [e.sphere_q for e in can], [e.cylinder_q for e in can],
-                                 [e.addition_q for e in can])
-        assert got.tolist() == [classify_lens(e, usage).code for e in eyes]
+        got = classify_lens_grid(usage, sphere_q=[e.sphere_q for e in can],
+                                 cylinder_q=[e.cylinder_q for e in can],
+                                 addition_q=[e.addition_q for e in can])
+        assert got.tolist() == [classify_lens(e, usage=usage).code for e in eyes]
     # a scalar and an array broadcast together
-    assert classify_lens_grid("far", np.arange(-30, -20), 0).tolist() == [1] * 6 + [0] * 4
+    assert classify_lens_grid("far", sphere_q=np.arange(-30, -20),
+                              cylinder_q=0).tolist() == [1] * 6 + [0] * 4
 
 
 def test_grid_missing_addition_raise_or_sentinel():
     with pytest.raises(RuleError, match="addition_q"):
-        classify_lens_grid("near", [0, 1], [0, 0], [0, 4])
-    got = classify_lens_grid("near", [0, 1], [0, 0], [0, 4], missing_addition="sentinel")
+        classify_lens_grid("near", sphere_q=[0, 1], cylinder_q=[0, 0], addition_q=[0, 4])
+    got = classify_lens_grid("near", sphere_q=[0, 1], cylinder_q=[0, 0], addition_q=[0, 4],
+                             missing_addition="sentinel")
     assert got.tolist() == [GRID_INVALID, 0]
-    assert classify_lens_grid("far", [0], [0], [0]).tolist() == [0]
+    assert classify_lens_grid("far", sphere_q=[0], cylinder_q=[0], addition_q=[0]).tolist() == [0]
 
 
 @pytest.mark.parametrize(
@@ -214,7 +217,8 @@ def test_grid_missing_addition_raise_or_sentinel():
 )
 def test_grid_rejects_bad_input(args, field):
     with pytest.raises(InvalidInputError, match=field):
-        classify_lens_grid("far", *args)
+        classify_lens_grid("far", **dict(zip(("sphere_q", "cylinder_q", "addition_q"), args,
+                                             strict=True)))
 
 
 # --- spec §3 categories ------------------------------------------------------------------
@@ -261,10 +265,10 @@ def test_rules_object_versioning():
 def test_bad_usage_or_class_names_the_field():
     eye = EyePrescription(sphere="-1")
     with pytest.raises(InvalidInputError) as info:
-        classify_lens(eye, "reading")
+        classify_lens(eye, usage="reading")
     assert info.value.field == "usage"
     with pytest.raises(InvalidInputError, match="usage"):
-        classify_lens_grid("reading", [0], [0])
+        classify_lens_grid("reading", sphere_q=[0], cylinder_q=[0])
     with pytest.raises(InvalidInputError) as info:
         equipment_category(LensClass.SIMPLE, "hard")
     assert info.value.field == "left"

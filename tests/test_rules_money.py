@@ -87,8 +87,8 @@ def test_guarantee_rejects_float_money():
 
 # --- reimburse: worked cases ---------------------------------------------------------------
 def test_all_classe_b_frame_capped_and_ceiling():
-    d = reimburse(equipment(29_000, 31_000, 16_000), {"right": 5, "left": 5, "frame": 3},
-                  {"c": Guarantee(equipment_cents=55_000)}, lens_classes=(C, C))
+    d = reimburse(equipment(29_000, 31_000, 16_000), amo_paid={"right": 5, "left": 5, "frame": 3},
+                  guarantees={"c": Guarantee(equipment_cents=55_000)}, lens_classes=(C, C))
     assert d.category.code == "c" and d.limit_cents == 55_000
     frame, right, left = d.payment("frame"), d.payment("right"), d.payment("left")
     assert (frame.insurer_cents, frame.patient_cents) == (9_997, 6_000)
@@ -99,21 +99,24 @@ def test_all_classe_b_frame_capped_and_ceiling():
 
 
 def test_cheap_lens_leaves_its_share_to_the_other():
-    d = reimburse(equipment(5_000, 60_000, 5_000), {}, None, lens_classes=(S, S))
+    d = reimburse(equipment(5_000, 60_000, 5_000), amo_paid={}, guarantees=None, lens_classes=(S,
+                                                                                               S))
     # category a: ceiling 420 €; frame 50, right lens 50, left gets the remaining 320
     assert [p.insurer_cents for p in d.payments] == [5_000, 32_000, 5_000]
     assert d.insurer_total_cents == 42_000
 
 
 def test_frame_guarantee_above_100_euros_still_capped():
-    d = reimburse(equipment(100, 100, 20_000), {"frame": 3},
-                  Guarantee(equipment_cents=50_000, frame_cents=15_000), lens_classes=(S, S))
+    d = reimburse(equipment(100, 100, 20_000), amo_paid={"frame": 3},
+                  guarantees=Guarantee(equipment_cents=50_000, frame_cents=15_000),
+                  lens_classes=(S, S))
     assert d.payment("frame").insurer_cents == 10_000 - 3
     assert d.payment("frame").patient_cents == 10_000
 
 
 def test_guarantee_above_ceiling_is_capped():
-    d = reimburse(equipment(50_000, 50_000, 20_000), {}, Guarantee(equipment_cents=99_999),
+    d = reimburse(equipment(50_000, 50_000, 20_000), amo_paid={},
+                  guarantees=Guarantee(equipment_cents=99_999),
                   lens_classes=(S, C))
     assert d.limit_cents == 56_000 and d.insurer_total_cents == 56_000
     assert any("above the ceiling" in r for r in d.reasons)
@@ -121,8 +124,8 @@ def test_guarantee_above_ceiling_is_capped():
 
 def test_classe_a_lenses_with_classe_b_frame():
     # spec §4: classe A lenses in full within their PLV; the frame within ceiling - A cost
-    d = reimburse(equipment(4_000, 4_500, 15_000, "AAB"), {"right": 100, "left": 100},
-                  {"a": Guarantee(equipment_cents=12_000)}, lens_classes=(S, S),
+    d = reimburse(equipment(4_000, 4_500, 15_000, "AAB"), amo_paid={"right": 100, "left": 100},
+                  guarantees={"a": Guarantee(equipment_cents=12_000)}, lens_classes=(S, S),
                   plv={"right": 4_000, "left": 4_000})
     right, left, frame = d.payments
     assert (right.insurer_cents, right.patient_cents) == (3_900, 0)
@@ -132,15 +135,18 @@ def test_classe_a_lenses_with_classe_b_frame():
 
 
 def test_classe_a_frame_with_classe_b_lenses():
-    d = reimburse(equipment(30_000, 30_000, 3_000, "BBA"), {}, None, lens_classes=(S, S),
+    d = reimburse(equipment(30_000, 30_000, 3_000, "BBA"), amo_paid={}, guarantees=None,
+                  lens_classes=(S, S),
                   plv={"frame": 3_000})
     assert d.payment("frame").insurer_cents == 3_000
     assert d.payment("right").insurer_cents + d.payment("left").insurer_cents == 42_000 - 3_000
 
 
 def test_all_classe_a_is_not_bound_by_ceiling():
-    d = reimburse(equipment(40_000, 40_000, 3_000, "AAA"), {"right": 10, "left": 10, "frame": 9},
-                  None, lens_classes=(S, S), plv={"right": 50_000, "left": 50_000, "frame": 3_000})
+    d = reimburse(equipment(40_000, 40_000, 3_000, "AAA"), amo_paid={"right": 10, "left": 10,
+                                                                     "frame": 9},
+                  guarantees=None, lens_classes=(S, S), plv={"right": 50_000, "left": 50_000,
+                                                             "frame": 3_000})
     assert d.limit_cents is None and d.patient_remainder_cents == 0
     assert d.insurer_total_cents == 83_000 - 29  # above the 420 € ceiling of category a
     assert any("do not bind" in r for r in d.reasons)
@@ -149,7 +155,7 @@ def test_all_classe_a_is_not_bound_by_ceiling():
 def test_reimburse_from_prescription():
     rx = Prescription(right=EyePrescription(sphere="-5.50", cylinder="-1", axis=0),
                       left=EyePrescription(sphere="-1"), issued_on=DAY)
-    d = reimburse(equipment(), {}, None, prescription=rx)
+    d = reimburse(equipment(), amo_paid={}, guarantees=None, prescription=rx)
     assert d.lens_classes == (C, S) and d.category.code == "b" and d.rules_version == "2020"
 
 
@@ -167,7 +173,7 @@ def test_reimburse_from_prescription():
 def test_reimburse_bad_input_names_field(kwargs, field):
     eq = equipment(classes=kwargs.get("classes", "BBB"))
     with pytest.raises(InvalidInputError) as info:
-        reimburse(eq, kwargs.get("amo_paid", {}), kwargs.get("guarantees"),
+        reimburse(eq, amo_paid=kwargs.get("amo_paid", {}), guarantees=kwargs.get("guarantees"),
                   lens_classes=kwargs.get("lens_classes", (S, S)))
     assert info.value.field == field
 
@@ -196,7 +202,8 @@ def test_reimburse_never_exceeds_price_ceiling_or_frame_cap(prices, classes, amo
     names = ("right", "left", "frame")
     amo = {n: min(a, p) for n, a, p in zip(names, amo, prices, strict=True)}
     eq = equipment(*prices, classes=classes)
-    d = reimburse(eq, amo, guarantee, lens_classes=pair, plv=dict(zip(names, plv, strict=True)))
+    d = reimburse(eq, amo_paid=amo, guarantees=guarantee, lens_classes=pair,
+                  plv=dict(zip(names, plv, strict=True)))
     cat = d.category
     assert cat.lenses in (pair, pair[::-1])
     total = {}
@@ -263,8 +270,8 @@ def test_reimburse_elements_equals_reimburse_whatever_the_usage(prices, classes,
         delivered_on=DAY,
     )
     elements = {n: Priced(p, c) for n, p, c in zip(names, prices, classes, strict=True)}
-    d = reimburse_elements(elements, pair, amo, guarantee, plv=plv)
-    assert d == reimburse(eq, amo, guarantee, lens_classes=pair, plv=plv)
+    d = reimburse_elements(elements, lens_classes=pair, amo_paid=amo, guarantees=guarantee, plv=plv)
+    assert d == reimburse(eq, amo_paid=amo, guarantees=guarantee, lens_classes=pair, plv=plv)
     assert [p.classe for p in d.payments] == [Classe(c) for c in classes]
 
 
@@ -286,5 +293,5 @@ def test_reimburse_elements_equals_reimburse_whatever_the_usage(prices, classes,
 )
 def test_reimburse_elements_bad_input_names_field(elements, pair, field):
     with pytest.raises(InvalidInputError) as info:
-        reimburse_elements(elements, pair, {})
+        reimburse_elements(elements, lens_classes=pair, amo_paid={})
     assert info.value.field == field

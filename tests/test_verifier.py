@@ -154,7 +154,7 @@ def test_round_trip_every_category(code, key, verifier):
     b = make(key, rx, eq)
     d = check(verifier, b)
     assert d.category.code == code
-    assert rules_part(d) == reimburse(eq, AMO_B, None, prescription=rx)
+    assert rules_part(d) == reimburse(eq, amo_paid=AMO_B, guarantees=None, prescription=rx)
     # the designs are public and proven, the far/near usage is not in the bundle
     designs = tuple(LensDesign(b.invoice.lines()[s].design) for s in ("right", "left"))
     assert designs == (eq.right.usage.design, eq.left.usage.design)
@@ -176,8 +176,9 @@ def test_round_trip_with_contract_and_a_classe_a_frame(key, trusted):
     d = check(Verifier(trusted, insurer="AMC-1", contract=contract), b)
     assert d.category.code == "b" and d.limit_cents == 45000
     # the law's figures: classe A adult frame cap 30 €, tariff 9 € (AMO 5.40 €)
-    assert rules_part(d) == reimburse(eq, {"right": 3, "left": 3, "frame": 540},
-                                      contract.guarantees, prescription=rx, plv={"frame": 3000})
+    assert rules_part(d) == reimburse(eq, amo_paid={"right": 3, "left": 3, "frame": 540},
+                                      guarantees=contract.guarantees, prescription=rx,
+                                      plv={"frame": 3000})
     assert d.payment("frame").patient_cents == 0
 
 
@@ -360,7 +361,7 @@ def test_validity_check_equals_the_clear_text_rule(bundle, verifier, delivered, 
     except ClaimRejected as exc:
         assert exc.reason == "prescription_not_valid", exc
         outcome = False
-    assert outcome == prescription_valid_on(RX, delivered, birth)
+    assert outcome == prescription_valid_on(RX, day=delivered, patient_birth_date=birth)
 
 
 def test_rejection_rules_not_in_force(key, verifier):
@@ -591,8 +592,8 @@ def test_verify_many_refuses_a_second_bundle_of_the_same_claim_or_statement(key,
 
 def test_prover_refuses_a_class_the_rules_do_not_give(key):
     opening, _ = prescribe(RX, patient=PATIENT, key=key, prescriber_id="RPPS-1")
-    right = classify_lens(RX.right, "progressive")
-    left = classify_lens(RX.left, "far")
+    right = classify_lens(RX.right, usage="progressive")
+    left = classify_lens(RX.left, usage="far")
     lenses = {"designs": ("multifocal", "unifocal"), "nears": (0, 0)}
     equipment_witness(opening, **lenses, classes=(right, left), context=7)
     for wrong in LensClass:
@@ -692,7 +693,8 @@ def test_decision_equals_clear_text_rules(key, verifier, case):
     amo = {**AMO_B, "frame": min(eq.frame.price_cents, 540) if frame_a else 3}
     amo = {k: min(v, getattr(eq, k).price_cents) for k, v in amo.items()}
     plv = {"frame": 3000} if frame_a else {}
-    assert rules_part(check(verifier, b)) == reimburse(eq, amo, None, prescription=rx, plv=plv)
+    assert rules_part(check(verifier, b)) == reimburse(eq, amo_paid=amo, guarantees=None,
+                                                       prescription=rx, plv=plv)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -9,5 +9,8 @@ label says. This module lives outside the artifacts folder on purpose.
 """
 
 VERIFYING_KEY_SHA256: dict[str, str] = {
-    "optique-equipement-2020": "76c8134ecb007c8be24f9bbad2aefe0c4fc286694a09001af5b2f34361e018ac",
+    "optique-equipement-2020":
+        "76c8134ecb007c8be24f9bbad2aefe0c4fc286694a09001af5b2f34361e018ac",
+    "optique-renouvellement-2020":
+        "32028eca5fbcca286d69901412bf73dcdd1487595f84c647e524c5e0d6c288b8",
 }

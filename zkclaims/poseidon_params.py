@@ -4,7 +4,7 @@ Run ``python -m zkclaims.poseidon_params`` to (re)write ``zkclaims/poseidon_cons
 ``python -m zkclaims.poseidon_params --check`` exits 1 if the committed module differs.
 
 The procedure (Poseidon paper, appendix F; the reference ``generate_parameters_grain``), as
-written in ``../shared/vectors/poseidon_bls12_381.json``:
+written in ``tests/vectors/poseidon_bls12_381.json``:
 
 1. LFSR state, 80 bits, most significant bit of each field first: field type (2 bits, 1 =
    prime field), S-box (4 bits, 0 = x^alpha), field size n (12 bits, 255), t (12 bits), R_F (10

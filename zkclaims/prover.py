@@ -163,8 +163,8 @@ def prove_claim(
                    today=today)
     usages = (equipment.right.usage, equipment.left.usage)
     classes = (
-        rules.classify_lens(rx.right, usages[0], side="right"),
-        rules.classify_lens(rx.left, usages[1], side="left"),
+        rules.classify_lens(rx.right, usage=usages[0], side="right"),
+        rules.classify_lens(rx.left, usage=usages[1], side="left"),
     )
     invoice = invoice_for(equipment, classes=classes, birth_date=birth)
     check_invoice(invoice)

@@ -31,8 +31,11 @@ whose ``reason`` is one of :data:`REASONS`:
 9. ``invalid_proof`` — the Groth16 proof does not verify;
 10. ``renewal_too_early`` — within the renewal period after the last reimbursed delivery of
     the insurer's ledger (spec §5: 2 years from 16, 1 year under 16; 6 months under 6 as the
-    insurer's option); ``renewal_not_justified`` — reserved for the early-renewal proof
-    (issue 11), which lifts ``renewal_too_early`` when it holds.
+    insurer's option), unless a new physician's prescription flags a medical situation or the
+    bundle's ``renewal`` proof justifies an early renewal (then one year from 16, no delay
+    under 16); ``renewal_not_justified`` — that justification does not hold
+    (:mod:`zkclaims.verifier_renewal`; the renewal proof is verified with the equipment proof
+    in one multi-pairing).
 
 Otherwise :meth:`Verifier.verify` returns the :class:`~zkclaims.domain.Decision`: the rules of
 spec §3-§4 over the invoiced prices, classes A/B, the proven lens classes and **the AMO share
@@ -61,22 +64,25 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from zkclaims import pins
+from zkclaims import verifier_renewal as renewal
 from zkclaims.circuits import RETIRED_CIRCUITS, find_by_circuit_id, load_verifying_key
 from zkclaims.commitment import patient_tag
 from zkclaims.domain.bundle import ClaimBundle, load_bundle
-from zkclaims.domain.checks import ClaimHistory, check_renewal, precheck_claim
+from zkclaims.domain.checks import ClaimHistory, precheck_claim
 from zkclaims.domain.contract import Contract
 from zkclaims.domain.invoice import check_invoice, reimburse_invoice
 from zkclaims.domain.lpp import TariffTable, price_elements
 from zkclaims.domain.models import Decision
 from zkclaims.domain.patient import Beneficiary
 from zkclaims.domain.rules import RULES_2020, Rules
+from zkclaims.domain.vision_change import RenewalCriterion, criteria_mask
 from zkclaims.errors import AttestationError, ClaimRejected, InvalidInputError, MalformedInputError
 from zkclaims.groth16 import Proof, find_invalid, verify
 from zkclaims.prescriber import TrustedPrescribers, verify_attestation
@@ -161,7 +167,9 @@ class Verifier:
     deadline after delivery (None: none);
     ``pinned_keys`` maps a statement name to the SHA-256 of the verifying key the insurer
     accepts, on top of the package's pins; ``short_renewal_under_6`` applies the 6-month
-    renewal period under 6 (spec §5); ``backend`` picks the group backend.
+    renewal period under 6 (spec §5); ``renewal_criteria`` the early-renewal criteria this
+    insurer accepts (default: the rules version's, :class:`RenewalCriterion`); ``backend``
+    picks the group backend.
     """
 
     def __init__(
@@ -176,7 +184,11 @@ class Verifier:
         pinned_keys: Mapping[str, str] | None = None,
         backend: str | None = None,
         short_renewal_under_6: bool = False,
+        renewal_criteria: RenewalCriterion | int | None = None,
     ) -> None:
+        if not isinstance(trusted, TrustedPrescribers | str | os.PathLike):
+            raise InvalidInputError("trusted", type(trusted).__name__,
+                                    "must be TrustedPrescribers or the path of its file")
         self.trusted = (trusted if isinstance(trusted, TrustedPrescribers)
                         else TrustedPrescribers.load(trusted))
         if not isinstance(insurer, str) or not insurer or insurer != insurer.strip():
@@ -207,6 +219,9 @@ class Verifier:
         self.tariffs = tariffs
         self.claim_deadline_days = claim_deadline_days
         self.short_renewal_under_6 = bool(short_renewal_under_6)
+        self.renewal_criteria = criteria_mask(
+            rules.renewal_criteria if renewal_criteria is None else renewal_criteria,
+            "renewal_criteria")
         self.backend = backend
         self._keys: dict[str, Any] = {}
 
@@ -308,15 +323,9 @@ class Verifier:
                         {e: p.plv_cents for e, p in prices.items()},
                         tuple(f"{e}: {p.source}" for e, p in prices.items()))
 
-    def _after_proof(self, checked: _Checked, history: ClaimHistory | None) -> Decision:
+    def _after_proof(self, checked: _Checked, plan: renewal.RenewalPlan) -> Decision:
         """Check 10 (renewal, from the insurer's ledger), then decide the payment."""
-        if history is not None and not isinstance(history, ClaimHistory):
-            raise InvalidInputError("history", type(history).__name__,
-                                    "must be a ClaimHistory from the insurer's ledger")
-        check_renewal(history, delivered_on=checked.bundle.claim.delivered_on,
-                      birth_date=checked.beneficiary.birth_date,
-                      short_renewal_under_6=self.short_renewal_under_6)
-        return self.decide(checked)
+        return renewal.apply_plan(plan, self.decide(checked))
 
     def decide(self, checked: _Checked) -> Decision:
         """Return the reimbursement decision (spec §3-§4) with the law's AMO shares and caps."""
@@ -344,9 +353,11 @@ class Verifier:
         """
         bundle = load_bundle(bundle)
         checked = self.precheck(bundle, beneficiary=beneficiary, today=today)
-        if not verify(checked.vk, checked.public, checked.proof, backend=self.backend):
-            raise ClaimRejected("invalid_proof", "proof: the Groth16 proof does not verify")
-        return self._after_proof(checked, history)
+        plan = renewal.plan_renewal(self, bundle, checked.beneficiary, history,
+                                    _check_date(today, "today") or _dt.date.today())
+        renewal.verify_claim_proofs((checked.vk, checked.public, checked.proof), plan,
+                                    backend=self.backend)
+        return self._after_proof(checked, plan)
 
     def verify_many(
         self,
@@ -374,6 +385,7 @@ class Verifier:
         results: list[BundleResult | None] = [None] * n
         parsed: dict[int, ClaimBundle] = {}
         groups: dict[str, list[tuple[int, _Checked]]] = {}
+        plans: dict[int, renewal.RenewalPlan] = {}
         for i, raw in enumerate(bundles):
             try:
                 b = parsed[i] = load_bundle(raw)
@@ -382,6 +394,8 @@ class Verifier:
                     raise ClaimRejected("wrong_beneficiary", f"claim.beneficiary:"
                                         f" {b.claim.beneficiary!r}: no record given for it")
                 checked = self.precheck(b, beneficiary=record, today=today)
+                history = _lookup(ledgers, i, b, "histories") if ledgers else None
+                plans[i] = renewal.plan_renewal(self, b, record, history, today)
             except ClaimRejected as exc:
                 results[i] = BundleResult(i, None, exc.reason, str(exc))
                 continue
@@ -389,6 +403,7 @@ class Verifier:
                 results[i] = BundleResult(i, None, "malformed", _one_line(exc))
                 continue
             groups.setdefault(b.circuit_id, []).append((i, checked))
+        plans = renewal.verify_renewal_batch(plans, backend=self.backend)
         for items in groups.values():
             vk = items[0][1].vk
             batch = [(c.public, c.proof) for _, c in items]
@@ -410,9 +425,8 @@ class Verifier:
                     results[i] = BundleResult(i, None, "invalid_proof",
                                               "invalid_proof: proof: does not verify")
                     continue
-                history = _lookup(ledgers, i, checked.bundle, "histories") if ledgers else None
                 try:
-                    results[i] = BundleResult(i, self._after_proof(checked, history))
+                    results[i] = BundleResult(i, self._after_proof(checked, plans[i]))
                 except ClaimRejected as exc:
                     results[i] = BundleResult(i, None, exc.reason, str(exc))
         return _refuse_duplicates(parsed, [r for r in results if r is not None])

@@ -268,6 +268,12 @@ def batch_inverse(x: Value) -> Value:
     if not isinstance(x, np.ndarray):
         x %= R
         return pow(x, R - 2, R) if x else 0
+    if x.dtype == object and x.size > 64:
+        # Small negative values (x - r) arrive as huge canonical ints: go through int64.
+        signed = x % R
+        signed = np.where(signed > _HALF_R, signed - R, signed)
+        if np.abs(signed).max() < _LIMIT:
+            x = signed.astype(np.int64)
     if x.dtype != object and x.size > 64:
         # Few distinct small values (typical of batch runs): invert each distinct value once.
         uniq, where = np.unique(x, return_inverse=True)
@@ -523,19 +529,18 @@ class Builder:
         Equivalent to chaining ``+`` and ``*`` by constants, faster for wide sums with large
         coefficients (e.g. an MDS matrix row in batch mode).
         """
-        terms: dict[int, int] = {0: constant % R} if constant % R else {}
+        acc: dict[int, int] = {0: constant % R} if constant % R else {}
         val: Value = None if self.compiling else _signed(constant % R)
         bnd = None if val is None else _bound(val, None)
+        get = acc.get
         for k, x in pairs:
             x = self._lc(x)
             k %= R
-            for v, c in x.terms.items():
-                n = (terms.get(v, 0) + k * c) % R
-                if n:
-                    terms[v] = n
-                else:
-                    terms.pop(v, None)
-            if val is not None and k:
+            if not k:
+                continue
+            for v, c in x.terms.items():  # reduced once at the end: fewer big-int divisions
+                acc[v] = get(v, 0) + k * c
+            if val is not None:
                 s = _signed(k)
                 bx = _bound(x.val, x.bnd)
                 if (
@@ -547,6 +552,7 @@ class Builder:
                     val, bnd = val + x.val * s, bnd + bx * abs(s)
                 else:
                     val, bnd = _obj(val) + _obj(x.val) * s, None
+        terms = {v: m for v, c in acc.items() if (m := c % R)}
         if val is not None and bnd is None:
             val = val % R
         return LinearCombination(self, terms, val, bnd)

@@ -27,6 +27,7 @@ import re
 import sys
 from collections.abc import Sequence
 from types import ModuleType
+from typing import NoReturn
 
 from zkclaims.cli import (
     circuits,
@@ -59,9 +60,24 @@ def _version() -> str:
         return "unknown (not installed)"
 
 
+class _UsageError(SystemExit):
+    """argparse's usage error (exit 2), carrying its message for ``--json``."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(EXIT_MALFORMED)
+        self.message = message
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        raise _UsageError(f"{self.prog}: {message}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Build the argparse parser with every command group's subcommands."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="zkclaims",
         description="Zero-knowledge checks of French optical 'contrat responsable' brackets.",
         epilog="Exit codes: 0 ok or valid, 1 invalid (reason printed), 2 malformed input or "
@@ -71,7 +87,19 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for group in GROUPS:
         group.register(sub)
+    _describe_commands(parser)
     return parser
+
+
+def _describe_commands(parser: argparse.ArgumentParser) -> None:
+    """Give every (sub)command without a description its one-line help as description."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            helps = {a.dest: a.help for a in action._choices_actions}
+            for name, child in action.choices.items():
+                if not child.description and helps.get(name):
+                    child.description = helps[name][0].upper() + helps[name][1:] + "."
+                _describe_commands(child)
 
 
 # A negative French-decimal value ("-5,50") is not recognised as a number by argparse and
@@ -90,33 +118,65 @@ def _glue_negative_values(argv: Sequence[str]) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; returns the exit code (0 ok, 1 invalid, 2 malformed input or usage)."""
-    import pydantic
+    """Run the CLI; returns the exit code (0 ok, 1 invalid, 2 malformed input or usage).
 
+    On exit 2 one line goes to stderr; with ``--json`` a JSON object goes to stdout too:
+    ``{"ok": false, "exit_code": 2, "reason": "malformed" | "usage", "field": ..., "message":
+    ...}`` (and ``"valid": false`` for ``verify``), so a batch job reads one format.
+    """
     parser = build_parser()
     argv = _glue_negative_values(sys.argv[1:] if argv is None else argv)
+    wants_json = "--json" in argv or "--jsonl" in argv
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse: --help / --version (0) or usage error (2)
-        return int(exc.code) if isinstance(exc.code, int) else EXIT_MALFORMED
+        code = int(exc.code) if isinstance(exc.code, int) else EXIT_MALFORMED
+        if code == EXIT_MALFORMED and wants_json:
+            command = next((a for a in argv if not a.startswith("-")), None)
+            _json_error(command, "usage", None, getattr(exc, "message", "usage error"))
+        return code
     where = f"zkclaims {args.command}"
+    wants_json = bool(getattr(args, "json", False) or getattr(args, "jsonl", False))
     try:
         return int(args.func(args))
-    except pydantic.ValidationError as exc:
-        print(f"{where}: {pydantic_line(exc)}", file=sys.stderr)
-    except (ZkClaimsError, ValueError) as exc:
-        print(f"{where}: {_one_line(exc)}", file=sys.stderr)
-    except OSError as exc:  # a file the command writes or reads outside the helpers
-        name = exc.filename if exc.filename is not None else "file"
-        print(f"{where}: {name}: {exc.strerror or exc}", file=sys.stderr)
-    except RecursionError:
-        print(f"{where}: input nested too deeply", file=sys.stderr)
-    except KeyboardInterrupt:
-        print(f"{where}: interrupted", file=sys.stderr)
-    except Exception as exc:  # noqa: BLE001 - no input may end in a traceback
-        print(f"{where}: internal error {type(exc).__name__}: {_one_line(exc)} (please report"
-              " it with the command that caused it)", file=sys.stderr)
+    except BaseException as exc:  # noqa: BLE001 - no input may end in a traceback
+        if isinstance(exc, SystemExit | GeneratorExit):
+            raise
+        field, line = _describe(exc)
+    print(f"{where}: {line}", file=sys.stderr)
+    if wants_json:
+        _json_error(args.command, "malformed", field, line)
     return EXIT_MALFORMED
+
+
+def _describe(exc: BaseException) -> tuple[str | None, str]:
+    """Return ``(field, one line)`` for an exception that ends a command with exit 2."""
+    import pydantic
+
+    field = getattr(exc, "field", None)
+    if isinstance(exc, pydantic.ValidationError):
+        return None, pydantic_line(exc)
+    if isinstance(exc, ZkClaimsError | ValueError):
+        return field if isinstance(field, str) else None, _one_line(exc)
+    if isinstance(exc, OSError):  # a file the command writes or reads outside the helpers
+        name = exc.filename if exc.filename is not None else "file"
+        return None, f"{name}: {exc.strerror or exc}"
+    if isinstance(exc, RecursionError):
+        return None, "input nested too deeply"
+    if isinstance(exc, KeyboardInterrupt):
+        return None, "interrupted"
+    return None, (f"internal error {type(exc).__name__}: {_one_line(exc)} (please report it "
+                  "with the command that caused it)")
+
+
+def _json_error(command: str | None, reason: str, field: str | None, message: str) -> None:
+    import json
+
+    data: dict[str, object] = {"ok": False, "exit_code": EXIT_MALFORMED, "reason": reason,
+                               "field": field, "message": message}
+    if command == "verify":
+        data["valid"] = False
+    print(json.dumps(data, sort_keys=True))
 
 
 def _one_line(exc: BaseException) -> str:

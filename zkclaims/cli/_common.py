@@ -37,22 +37,14 @@ def pydantic_line(exc: pydantic.ValidationError) -> str:
 
 
 def read_json(path: str, what: str) -> Any:
-    """Read a JSON file; a missing, unreadable or unparsable file names ``what`` and the path."""
-    from zkclaims.errors import InputFileError
+    """Read a JSON file (``-``: standard input) through :func:`zkclaims.jsonio.load_file`.
 
-    try:
-        with open(path, encoding="utf-8") as f:
-            return json.load(f)
-    except OSError as exc:
-        raise InputFileError(what, path, f"cannot read: {exc.strerror}") from None
-    except UnicodeDecodeError as exc:
-        raise InputFileError(what, path, f"not UTF-8 text (byte {exc.start})") from None
-    except json.JSONDecodeError as exc:
-        raise InputFileError(
-            what, path, f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
-        ) from None
-    except RecursionError:  # json.load recurses once per nesting level
-        raise InputFileError(what, path, "JSON nested too deeply") from None
+    A missing, unreadable, oversized, too deeply nested or unparsable file raises
+    :class:`~zkclaims.errors.InputFileError` naming ``what``, the path and the field.
+    """
+    from zkclaims.jsonio import load_file
+
+    return load_file(path, what)
 
 
 def load_model(model: Any, path: str, what: str) -> Any:
@@ -114,6 +106,7 @@ def iso_date(text: str, what: str) -> _dt.date:
 
 def cents_map(text: str | None, what: str) -> dict[str, int]:
     """Parse ``right=500,left=500,frame=300`` (cents) into a dict."""
+    from zkclaims.domain.models import MAX_CENTS
     from zkclaims.errors import InvalidInputError
 
     out: dict[str, int] = {}
@@ -122,12 +115,15 @@ def cents_map(text: str | None, what: str) -> dict[str, int]:
             continue
         key, _, value = part.partition("=")
         key = key.strip()
-        if key not in ("right", "left", "frame") or not value.strip().isdigit():
+        value = value.strip()
+        if key not in ("right", "left", "frame") or not (value.isascii() and value.isdigit()):
             raise InvalidInputError(
                 what, part, "expected element=cents with element right, left or frame"
             )
         if key in out:
             raise InvalidInputError(what, part, f"{key} is given twice")
+        if len(value) > len(str(MAX_CENTS)) or int(value) > MAX_CENTS:
+            raise InvalidInputError(what, part, f"at most {MAX_CENTS} cents")
         out[key] = int(value)
     return out
 

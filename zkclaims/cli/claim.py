@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import os
 from typing import Any
 
+from zkclaims.cli import renewal
 from zkclaims.cli._common import (
     EXIT_INVALID,
     EXIT_OK,
@@ -35,6 +37,7 @@ def _add_prove(sub: Sub) -> None:
     p.add_argument("--today", default=None, metavar="YYYY-MM-DD",
                    help="the day of the pre-check (default: today)")
     p.add_argument("--backend", default=None, help="group backend: arkworks (default) or py_ecc")
+    renewal.add_prove_options(p)
     p.set_defaults(func=_cmd_prove)
 
 
@@ -54,10 +57,21 @@ def _cmd_prove(args: argparse.Namespace) -> int:
     claim = load_model(Claim, args.claim, "--claim")
     today = iso_date(args.today, "--today") if args.today else None
     backend = check_backend(args.backend)
+    previous = renewal.renewal_inputs(args)
     t0 = time.perf_counter()
     try:
-        bundle = prove_claim(opening, attestation=attestation, equipment=equipment, claim=claim,
-                             backend=backend, today=today)
+        if previous is None:
+            bundle = prove_claim(opening, attestation=attestation, equipment=equipment,
+                                 claim=claim, backend=backend, today=today)
+        else:
+            from zkclaims.prover_renewal import prove_claim_with_renewal
+
+            bundle = prove_claim_with_renewal(
+                opening, attestation=attestation, equipment=equipment, claim=claim,
+                previous_opening=previous[0], previous_attestation=previous[1],
+                renewal_criteria=renewal.parse_criteria(args.renewal_criteria,
+                                                        "--renewal-criteria"),
+                backend=backend, today=today)
     except ClaimRejected as exc:  # the pre-check: the insurer would refuse it, nothing proved
         message = str(exc).removeprefix(f"{exc.reason}: ")
         print(f"REFUSED before proving ({exc.reason}): {message}")
@@ -67,7 +81,9 @@ def _cmd_prove(args: argparse.Namespace) -> int:
     inv = bundle.invoice
     lenses = ", ".join(f"{line.design.value} {line.lens_class.value} ({line.grouping_code})"
                        for line in (inv.right, inv.left))
-    print(f"lenses {lenses}; proved in {elapsed:.2f} s; bundle -> {args.out}")
+    extra = ("" if bundle.renewal is None else
+             f"; early renewal proven under mask {bundle.renewal.public_inputs.criteria}")
+    print(f"lenses {lenses}{extra}; proved in {elapsed:.2f} s; bundle -> {args.out}")
     return EXIT_OK
 
 
@@ -81,16 +97,22 @@ def _add_verify(sub: Sub) -> None:
         "period; print the reimbursement decision. Exit 0 valid, 1 invalid (reason printed), "
         "2 malformed input or usage.",
     )
-    p.add_argument("bundle", metavar="bundle.json", help="claim bundle from prove")
+    p.add_argument("bundle", metavar="BUNDLE", nargs="+",
+                   help="claim bundle(s) from prove: files, folders (their *.json files) or - "
+                   "for standard input (one bundle, or one per line: JSON Lines); several "
+                   "bundles are checked as one batch (proofs batch-verified, a claim id or "
+                   "a prescription paid once)")
     p.add_argument("--trusted", required=True, help="trusted-prescribers JSON file")
     p.add_argument("--insurer", required=True,
                    help="this insurer's identifier: claims addressed to another are refused")
     p.add_argument("--beneficiary", required=True, metavar="FILE",
                    help="the insurer's record of the member the claim names (Beneficiary "
-                   "JSON: member_id, ins, birth_date, amo_regime)")
+                   "JSON: member_id, ins, birth_date, amo_regime), or a list of records for "
+                   "a batch (each bundle's claim.beneficiary is looked up)")
     p.add_argument("--history", default=None, metavar="FILE",
                    help="the member's claim history from the insurer's ledger (ClaimHistory "
-                   "JSON: last_delivery, previous_commitment)")
+                   "JSON: last_delivery, previous_commitment); for a batch, an object of "
+                   "histories by member id")
     p.add_argument("--last-delivery", default=None, metavar="YYYY-MM-DD",
                    help="the member's last reimbursed delivery (instead of --history)")
     p.add_argument("--contract", default=None, help="contract.json (guarantees per category)")
@@ -102,40 +124,33 @@ def _add_verify(sub: Sub) -> None:
     p.add_argument("--today", default=None, metavar="YYYY-MM-DD",
                    help="the day of the check (default: today)")
     p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--jsonl", action="store_true",
+                   help="print one JSON line per bundle: source, claim_id, bundle_sha256, "
+                   "valid, and the decision or the reason and message")
     p.add_argument("--backend", default=None, help="group backend: arkworks (default) or py_ecc")
+    renewal.add_verify_options(p)
     p.set_defaults(func=_cmd_verify)
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
     from zkclaims.domain import Beneficiary, ClaimHistory
     from zkclaims.domain.bundle import ClaimBundle
-    from zkclaims.domain.contract import Contract
     from zkclaims.errors import ClaimRejected, InvalidInputError
-    from zkclaims.prescriber import TrustedPrescribers
-    from zkclaims.verifier import Verifier
 
-    if args.history and args.last_delivery:
+    if args.history and (args.last_delivery or args.previous_commitment):
         raise InvalidInputError("--last-delivery", args.last_delivery,
                                 "give either --history or --last-delivery, not both")
     today = iso_date(args.today, "--today") if args.today else None
-    history = None
+    history = renewal.history_from_options(args)  # --last-delivery [--previous-commitment]
+    if (args.jsonl or len(args.bundle) > 1 or args.bundle[0] == "-"
+            or os.path.isdir(args.bundle[0])):
+        return _verify_batch(args, history, today)
     if args.history:
         history = load_model(ClaimHistory, args.history, "--history")
-    elif args.last_delivery:
-        history = ClaimHistory(last_delivery=iso_date(args.last_delivery, "--last-delivery"))
     beneficiary = load_model(Beneficiary, args.beneficiary, "--beneficiary")
-    bundle = _load_bundle_file(args.bundle)
-    trusted = load_model(TrustedPrescribers, args.trusted, "--trusted")
-    contract = load_model(Contract, args.contract, "--contract") if args.contract else None
-    tariffs = None
-    if args.tariffs:
-        from zkclaims.domain.lpp import load_tariffs
-
-        tariffs = load_tariffs(args.tariffs, "--tariffs")
+    bundle = _load_bundle_file(args.bundle[0])
+    verifier = _verifier(args)
     try:
-        verifier = Verifier(trusted, insurer=args.insurer, contract=contract, tariffs=tariffs,
-                            claim_deadline_days=args.claim_deadline_days,
-                            backend=check_backend(args.backend))
         if isinstance(bundle, ClaimRejected):
             raise bundle
         d = verifier.verify(bundle, beneficiary=beneficiary, history=history, today=today)
@@ -156,6 +171,116 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     lines += [f"  - {r}" for r in d.reasons]
     emit(args, data, "\n".join(lines))
     return EXIT_OK
+
+
+def _verifier(args: argparse.Namespace) -> Any:
+    """Build the verifier the options describe (trusted keys, insurer, contract, tariffs)."""
+    from zkclaims.domain.contract import Contract
+    from zkclaims.prescriber import TrustedPrescribers
+    from zkclaims.verifier import Verifier
+
+    trusted = load_model(TrustedPrescribers, args.trusted, "--trusted")
+    contract = load_model(Contract, args.contract, "--contract") if args.contract else None
+    tariffs = None
+    if args.tariffs:
+        from zkclaims.domain.lpp import load_tariffs
+
+        tariffs = load_tariffs(args.tariffs, "--tariffs")
+    return Verifier(trusted, insurer=args.insurer, contract=contract, tariffs=tariffs,
+                    claim_deadline_days=args.claim_deadline_days,
+                    backend=check_backend(args.backend),
+                    renewal_criteria=renewal.parse_criteria(args.renewal_criteria,
+                                                            "--renewal-criteria"))
+
+
+def _records(path: str) -> dict[str, Any]:
+    """``--beneficiary`` for a batch: one Beneficiary or a list of them, by member id."""
+    from zkclaims.domain import Beneficiary
+    from zkclaims.errors import InputFileError, InvalidInputError
+
+    data = read_json(path, "--beneficiary")
+    items = data if isinstance(data, list) else [data]
+    out: dict[str, Any] = {}
+    for i, item in enumerate(items):
+        try:
+            record = Beneficiary.model_validate(item)
+        except InvalidInputError as exc:
+            where = f"[{i}] " if isinstance(data, list) else ""
+            raise InputFileError("--beneficiary", path, f"{where}{exc}") from None
+        if record.member_id in out:
+            raise InputFileError("--beneficiary", path,
+                                 f"[{i}].member_id: {record.member_id!r} is given twice")
+        out[record.member_id] = record
+    return out
+
+
+def _histories(path: str) -> Any:
+    """``--history`` for a batch: one ClaimHistory (for every bundle) or one per member id."""
+    from zkclaims.domain import ClaimHistory
+    from zkclaims.errors import InputFileError, InvalidInputError
+
+    data = read_json(path, "--history")
+    if isinstance(data, dict) and set(data) <= set(ClaimHistory.model_fields):
+        try:
+            return ClaimHistory.model_validate(data)
+        except InvalidInputError as exc:
+            raise InputFileError("--history", path, str(exc)) from None
+    if not isinstance(data, dict):
+        raise InputFileError("--history", path, "expected a ClaimHistory or an object of "
+                             "ClaimHistory by member id")
+    out = {}
+    for member, item in data.items():
+        try:
+            out[member] = ClaimHistory.model_validate(item)
+        except InvalidInputError as exc:
+            raise InputFileError("--history", path, f"{member}: {exc}") from None
+    return out
+
+
+def _verify_batch(args: argparse.Namespace, history: Any, today: Any) -> int:
+    """``verify`` of several bundles (files, folders, -): one result per bundle."""
+    import json
+
+    from zkclaims.cli._batch import batch_exit_code, expand_inputs, merge_results
+
+    documents = expand_inputs(args.bundle, "bundle")
+    records = _records(args.beneficiary)
+    if args.history:
+        history = _histories(args.history)
+    verifier = _verifier(args)
+    readable = [i for i, d in enumerate(documents) if d.raw is not None]
+    histories = None
+    if history is not None:
+        histories = history if isinstance(history, dict) else {m: history for m in records}
+    results = verifier.verify_many([documents[i].raw for i in readable], beneficiaries=records,
+                                   histories=histories, today=today) if readable else []
+    merged = merge_results(documents, readable, results)
+    if args.jsonl:
+        for res in merged:
+            print(json.dumps(res, sort_keys=True, ensure_ascii=False))
+    else:
+        counts = {k: sum(1 for r in merged if _kind(r) == k)
+                  for k in ("valid", "invalid", "malformed")}
+        text = [_result_line(r) for r in merged]
+        text.append(f"{len(merged)} bundles: {counts['valid']} valid, {counts['invalid']} "
+                    f"invalid, {counts['malformed']} malformed")
+        emit(args, {"results": merged, **counts}, "\n".join(text))
+    return batch_exit_code(merged)
+
+
+def _kind(res: dict[str, Any]) -> str:
+    if res["valid"]:
+        return "valid"
+    return "malformed" if res.get("reason") == "malformed" else "invalid"
+
+
+def _result_line(res: dict[str, Any]) -> str:
+    who = res["source"] + (f" ({res['claim_id']})" if res.get("claim_id") else "")
+    if res["valid"]:
+        d = res["decision"]
+        return (f"{who}: VALID category {d['category']['code']}, insurer pays "
+                f"{d['insurer_total_cents'] / 100:.2f} €")
+    return f"{who}: INVALID ({res['reason']}): {res['message']}"
 
 
 def _load_bundle_file(path: str) -> Any:
@@ -268,7 +393,7 @@ def _bundle_disclosure(bundle: Any) -> list[tuple[str, str, str]]:
          f"{pub.claim_context[:12]}...", "the proof's other public inputs"),
         ("proof", bundle.proof[:16] + "...", "Groth16 proof, 192 bytes"),
     ]
-    return rows
+    return rows + renewal.renewal_disclosure(bundle)
 
 
 _NEVER_SEEN = ("sphere, cylinder, axis and addition of each eye; whether a unifocal lens is "

@@ -194,6 +194,11 @@ def _demo_claim(out: Callable[[str], None] = print) -> int:
         except ClaimRejected as exc:
             out(f"   {label}: REJECTED ({exc.reason})")
             ok = ok and exc.reason == expected
+    from zkclaims.cli.renewal import demo_renewal
+
+    ok = demo_renewal(out, key=key, prescriber_id=DEMO_PRESCRIBER_ID, verifier=verifier,
+                      record=record, patient=patient, opening=opening, attestation=attestation,
+                      equipment=equipment, claim=claim, today=today) and ok
     return EXIT_OK if ok else EXIT_INVALID
 
 
@@ -204,7 +209,7 @@ def _add_demo_claim(sub: Sub) -> None:
         description="Sign a sample prescription for a patient, prove the equipment claim, "
         "verify it as the insurer against its beneficiary record (what it received beside "
         "what it never saw), then reject tampered bundles, another patient's prescription "
-        "among them. "
+        "among them; then an early renewal, proven in zero knowledge, accepted and refused. "
         "--rules prints the clear-text rules worked example instead.",
     )
     p.add_argument("--rules", action="store_true", help="print the rules worked example only")

@@ -15,12 +15,22 @@ from zkclaims.cli._common import (
 
 # --- classify --------------------------------------------------------------------------------
 def _add_classify(sub: Sub) -> None:
-    p = sub.add_parser("classify", help="lens class of one eye's prescription (spec §2)")
+    p = sub.add_parser(
+        "classify",
+        help="lens class of one eye's prescription (spec §2)",
+        description="Transpose one eye's prescription to the positive-cylinder form, take the "
+        "lens power of the usage (far: the prescription; near: sphere + addition; "
+        "progressive: the prescription, multifocal) and print its lens class (simple, complex, "
+        "very complex) with the row of the rules table (docs/rules.md) that decides it. "
+        "Powers in dioptres, steps of 0.25, '.' or ',' as decimal mark.",
+    )
     p.add_argument("--sphere", required=True, help="sphere in D, e.g. -2.00 or -2,00")
     p.add_argument("--cylinder", default="0", help="cylinder in D (either sign), default 0")
     p.add_argument("--axis", default=None, help="axis in degrees 0..180 (needed with a cylinder)")
     p.add_argument("--addition", default="0", help="addition in D (near/progressive need > 0)")
-    p.add_argument("--usage", default="far", choices=["far", "near", "progressive"])
+    p.add_argument("--usage", default="far", choices=["far", "near", "progressive"],
+                   help="what the lens is for: far (default), near (unifocal, sphere + "
+                   "addition) or progressive (multifocal)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=_cmd_classify)
 
@@ -32,8 +42,8 @@ def _cmd_classify(args: argparse.Namespace) -> int:
         sphere=args.sphere, cylinder=args.cylinder, axis=args.axis, addition=args.addition
     )
     usage = LensUsage(args.usage)
-    row = lens_row(eye, usage)
-    multifocal, s_q, c_q = lens_power_q(eye, usage)
+    row = lens_row(eye, usage=usage)
+    multifocal, s_q, c_q = lens_power_q(eye, usage=usage)
     can = eye.canonical()
     data = {
         "input": str(eye),
@@ -57,11 +67,18 @@ def _cmd_classify(args: argparse.Namespace) -> int:
 
 # --- category --------------------------------------------------------------------------------
 def _add_category(sub: Sub) -> None:
-    p = sub.add_parser("category", help="equipment category, floor and ceiling (spec §3)")
+    p = sub.add_parser(
+        "category",
+        help="equipment category, floor and ceiling (spec §3)",
+        description="Print the equipment category (a to f) of a pair of lens classes, with "
+        "the floor and ceiling of the contrat responsable (R871-2 3°, AMO share included) "
+        "and the 100 € cap on the frame's share (docs/rules.md).",
+    )
     classes = ["simple", "complex", "very_complex"]
     p.add_argument("right", choices=classes, help="lens class of the right lens")
     p.add_argument("left", choices=classes, help="lens class of the left lens")
-    p.add_argument("--employer-mandatory", action="store_true", help="D911-1 floors")
+    p.add_argument("--employer-mandatory", action="store_true",
+                   help="employer-mandatory cover: the higher floors of D911-1")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=_cmd_category)
 
@@ -126,18 +143,19 @@ def _demo_rules(out: Callable[[str], None] = print) -> None:
         eye = getattr(rx, side)
         usage = getattr(eq, side).usage
         out(f"  {side:5} {eye}  ->  canonical {eye.canonical()}")
-        out(f"        {usage.value} lens: {classify_lens(eye, usage).value}"
-            f"  [{lens_row(eye, usage)}]")
-    valid = prescription_valid_on(rx, eq.delivered_on, birth)
+        out(f"        {usage.value} lens: {classify_lens(eye, usage=usage).value}"
+            f"  [{lens_row(eye, usage=usage)}]")
+    valid = prescription_valid_on(rx, day=eq.delivered_on, patient_birth_date=birth)
     out(f"prescription valid on delivery {eq.delivered_on}: {valid} (spec §6)")
-    cat = equipment_category(classify_lens(rx.right, eq.right.usage),
-                             classify_lens(rx.left, eq.left.usage))
+    cat = equipment_category(classify_lens(rx.right, usage=eq.right.usage),
+                             classify_lens(rx.left, usage=eq.left.usage))
     out(f"category {cat.code}: floor {cat.floor_cents / 100:.2f} €, ceiling "
         f"{cat.ceiling_cents / 100:.2f} €, frame at most {cat.frame_cap_cents / 100:.2f} €")
     guarantee = Guarantee(equipment_cents=55_000, frame_cents=10_000)
     out(f"contract guarantee for category {cat.code}: {guarantee.equipment_cents / 100:.2f} € "
         f"(frame {guarantee.frame_cents / 100:.2f} €), AMO pays 0.05 € per lens and 0.03 € frame")
-    d = reimburse(eq, {"right": 5, "left": 5, "frame": 3}, {cat.code: guarantee}, prescription=rx)
+    d = reimburse(eq, amo_paid={"right": 5, "left": 5, "frame": 3},
+                  guarantees={cat.code: guarantee}, prescription=rx)
     out("decision:")
     for p in d.payments:
         out(f"  {p.element:5} classe {p.classe.value}  price {p.price_cents / 100:8.2f} €  "

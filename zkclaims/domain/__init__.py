@@ -2,7 +2,7 @@
 
 Everything in zkclaims is checked against this package: lens classes (spec §2), equipment
 categories with floors and ceilings (spec §3), 100 % Santé classes (spec §4), renewal (spec §5)
-and prescription validity (spec §6) of ``../shared/spec/regulation.md``, rules in force since
+and prescription validity (spec §6) of ``docs/rules.md``, rules in force since
 2020-01-01 (:data:`RULES_2020`). No cryptography here.
 """
 
@@ -29,6 +29,7 @@ from zkclaims.domain.models import (
     parse_power_q,
 )
 from zkclaims.domain.patient import Beneficiary, Patient
+from zkclaims.domain.renewal import PrescriptionFacts
 from zkclaims.domain.rules import (
     CATEGORIES,
     LENS_ROWS,
@@ -58,6 +59,11 @@ from zkclaims.domain.rules import (
     valid_on,
     validity_end,
     vision_change_allows_early_renewal,
+)
+from zkclaims.domain.vision_change import (
+    RULES_2020_CRITERIA,
+    RenewalCriterion,
+    renewal_criteria_met,
 )
 
 __all__ = [
@@ -118,4 +124,9 @@ __all__ = [
     "valid_on",
     "validity_end",
     "vision_change_allows_early_renewal",
+    # early renewal (spec §5): zkclaims.domain.vision_change, zkclaims.domain.renewal
+    "RULES_2020_CRITERIA",
+    "RenewalCriterion",
+    "renewal_criteria_met",
+    "PrescriptionFacts",
 ]

@@ -17,7 +17,9 @@ from pydantic import ValidationError as PydanticValidationError
 
 from zkclaims.errors import ECHO_LIMIT, InvalidInputError, echo_value
 
-__all__ = ["FROZEN", "Model", "MutableModel", "error_line", "invalid_input"]
+__all__ = [
+    "FROZEN", "Model", "MutableModel", "check_date", "check_type", "error_line", "invalid_input",
+]
 
 #: Configuration of the exchanged documents: immutable, unknown fields refused.
 FROZEN = ConfigDict(frozen=True, extra="forbid")
@@ -56,6 +58,34 @@ def error_line(exc: PydanticValidationError, root: str = "") -> tuple[str, objec
     return loc or root, value, text
 
 
+def check_type(
+    value: Any, expected: type | tuple[type, ...], field: str, *, none_ok: bool = False
+) -> Any:
+    """Return ``value`` if it is an instance of ``expected`` (or None when ``none_ok``).
+
+    Otherwise raise :class:`InvalidInputError` at once, naming the argument and what was given
+    (a ``Contract`` passed where ``rules`` goes fails here, not later as an AttributeError).
+    """
+    if (value is None and none_ok) or isinstance(value, expected):
+        return value
+    types = expected if isinstance(expected, tuple) else (expected,)
+    names = " or ".join(t.__name__ for t in types) + (" or None" if none_ok else "")
+    raise InvalidInputError.from_line(
+        field, value, f"{field}: expected {names}, got a {type(value).__name__}"
+    )
+
+
+def check_date(value: Any, field: str, *, none_ok: bool = False) -> Any:
+    """Return ``value`` if it is a :class:`datetime.date` (not a datetime, not a string)."""
+    import datetime as dt
+
+    if isinstance(value, dt.datetime):
+        raise InvalidInputError.from_line(
+            field, value, f"{field}: expected a datetime.date, got a datetime (use .date())"
+        )
+    return check_type(value, dt.date, field, none_ok=none_ok)
+
+
 def invalid_input(exc: PydanticValidationError, root: str = "") -> InvalidInputError:
     """Turn pydantic's error into :class:`InvalidInputError` (field, value, one line)."""
     field, value, line = error_line(exc, root)
@@ -68,6 +98,9 @@ class Model(BaseModel):
     model_config = FROZEN
 
     def __init__(self, /, **data: Any) -> None:
+        from zkclaims.jsonio import check_tree
+
+        check_tree(data, "", error=InvalidInputError)  # no 5,000-digit int reaches a validator
         try:
             super().__init__(**data)
         except PydanticValidationError as exc:
@@ -80,7 +113,15 @@ class Model(BaseModel):
 
     @classmethod
     def model_validate(cls, obj: Any, *args: Any, **kwargs: Any) -> Any:
-        """Validate a Python object (e.g. parsed JSON); raises :class:`InvalidInputError`."""
+        """Validate a Python object (e.g. parsed JSON); raises :class:`InvalidInputError`.
+
+        A dict or list is first checked by :func:`zkclaims.jsonio.check_tree` (nesting depth,
+        huge integers, non-finite floats), without recursion.
+        """
+        if isinstance(obj, dict | list):
+            from zkclaims.jsonio import check_tree
+
+            check_tree(obj, "", error=InvalidInputError)  # paths as pydantic writes them
         try:
             return super().model_validate(obj, *args, **kwargs)
         except PydanticValidationError as exc:
@@ -88,7 +129,15 @@ class Model(BaseModel):
 
     @classmethod
     def model_validate_json(cls, json_data: Any, *args: Any, **kwargs: Any) -> Any:
-        """Validate JSON text or bytes; raises :class:`InvalidInputError`."""
+        """Validate JSON text or bytes; raises :class:`InvalidInputError`.
+
+        The text is first checked by :func:`zkclaims.jsonio.loads` (size, nesting depth,
+        duplicate keys, huge numbers, UTF-8, before any recursion), then validated by pydantic
+        in JSON mode (dates as ISO strings, enums by value).
+        """
+        from zkclaims.jsonio import loads
+
+        loads(json_data, cls.__name__, error=InvalidInputError, root="")
         try:
             return super().model_validate_json(json_data, *args, **kwargs)
         except PydanticValidationError as exc:

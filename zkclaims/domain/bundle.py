@@ -33,6 +33,7 @@ from zkclaims.domain.attestation import Attestation
 from zkclaims.domain.base import Model, error_line
 from zkclaims.domain.invoice import Claim, Invoice
 from zkclaims.domain.packing import DAY_BITS, day_number, field_element_text
+from zkclaims.domain.renewal import RenewalEvidence
 from zkclaims.errors import ClaimRejected, InvalidInputError, MalformedInputError
 from zkclaims.field import R
 
@@ -134,6 +135,9 @@ class ClaimBundle(Model):
     attestation: Attestation
     public_inputs: PublicInputs
     proof: str = Field(pattern=r"^[0-9a-f]{384}$")
+    #: Early renewal (issue 11): the previous prescription's attestation and the proof of the
+    #: renewal statement; None when the claim does not need one (see docs/renewal.md).
+    renewal: RenewalEvidence | None = None
 
     @field_validator("format", mode="before")
     @classmethod
@@ -180,16 +184,19 @@ def load_bundle(data: str | bytes | dict[str, Any] | ClaimBundle) -> ClaimBundle
     """
     if isinstance(data, ClaimBundle):
         return data
+    from zkclaims.jsonio import document
+
+    doc = document(data, "bundle")  # size, nesting, numbers: checked before any recursion
     try:
-        if isinstance(data, dict):
-            return ClaimBundle.model_validate(data)
-        if isinstance(data, str | bytes | bytearray):
-            return ClaimBundle.model_validate_json(data)
+        return ClaimBundle.model_validate(doc)
     except InvalidInputError as exc:
         cause = exc.__cause__
         if isinstance(cause, pydantic.ValidationError):
             for err in cause.errors():
-                if err["loc"] == ("format",) and err.get("input") in RETIRED_BUNDLE_FORMATS:
+                fmt_in = err.get("input")  # any JSON value: only a string can be a format
+                if err["loc"] == ("format",) and isinstance(fmt_in, str) and (
+                    fmt_in in RETIRED_BUNDLE_FORMATS
+                ):
                     fmt = err["input"]
                     raise ClaimRejected(
                         "retired_circuit",
@@ -197,9 +204,6 @@ def load_bundle(data: str | bytes | dict[str, Any] | ClaimBundle) -> ClaimBundle
                     ) from None
             raise MalformedInputError(error_line(cause, "bundle")[2]) from cause
         raise MalformedInputError(f"bundle: {exc}") from exc
-    raise MalformedInputError(
-        f"bundle: expected JSON text, bytes or a dict (got {type(data).__name__})"
-    )
 
 
 def bundle_json_schema() -> dict[str, Any]:

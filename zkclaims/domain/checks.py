@@ -13,7 +13,9 @@ with the same reason codes:
 * ``prescription_not_valid`` — the patient's birth date is after the prescription day, or
   the prescription is no longer valid on the delivery day (spec §6: a physician's is valid
   1 year under 16, 5 years from 16 to 42, 3 years over 42, by age at the prescription; an
-  orthoptist's 2 years).
+  orthoptist's 2 years). An optician's adaptation has none of its own: its adapted
+  prescription's validity is checked with the renewal justification it needs
+  (:mod:`zkclaims.verifier_renewal`).
 
 The birth date is the patient's: the prover reads it from the opening (the prescriber
 committed to it), the verifier from its own beneficiary record (the same one when the claim
@@ -115,6 +117,11 @@ def precheck_claim(
             f"birth_date: the patient's birth date {birth_date.isoformat()} is after the"
             f" prescription day {prescription_day.isoformat()}",
         )
+    if kind is PrescriberKind.OPTICIAN:
+        # An optician's adaptation has no validity period of its own (CSP D4362-12-1): it
+        # stands under the adapted prescription's, checked with the renewal justification
+        # that must carry it (zkclaims.verifier_renewal, docs/renewal.md).
+        return
     if not valid_on(delivered_on, issued_on=prescription_day, prescriber_kind=kind,
                     patient_birth_date=birth_date):
         end = validity_end(issued_on=prescription_day, prescriber_kind=kind,
@@ -172,7 +179,7 @@ def check_renewal(
             f"claim.delivered_on: {delivered_on.isoformat()} is before the last reimbursed"
             f" delivery {last.isoformat()} in the insurer's records",
         )
-    first = next_renewal_date(last, delivered_on, birth_date,
+    first = next_renewal_date(last, day=delivered_on, patient_birth_date=birth_date,
                               require_frame_fit_under_6=not short_renewal_under_6)
     if delivered_on < first:
         raise ClaimRejected(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Literal
 
 from pydantic import model_validator
@@ -42,3 +43,36 @@ class Contract(Model):
     def violations(self) -> list[Violation]:
         """Return how the contract breaks spec §3 (and CSS D911-1 when employer-mandatory)."""
         return check_contract(self.guarantees, employer_mandatory=self.employer_mandatory)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str], *, strict: bool = True) -> Contract:
+        """Read a contract file (JSON) and check it against floors and ceilings.
+
+        The file goes through the shared JSON reader (:mod:`zkclaims.jsonio`). With ``strict``
+        (the default) a contract that breaks a floor, a ceiling or the frame cap of spec §3
+        (CSS R871-2 3°; the D911-1 floors when ``employer_mandatory``) raises
+        :class:`~zkclaims.errors.InputFileError` naming the guarantee, e.g.
+        ``guarantees.b.equipment_cents: 70000 is above the ceiling 56000 (spec §3 ceiling)``,
+        and how many others there are. ``strict=False`` loads a non-compliant contract for
+        analysis: :meth:`violations` then lists every breach.
+        """
+        from zkclaims.errors import InputFileError, InvalidInputError
+        from zkclaims.jsonio import load_file
+
+        doc = load_file(path, "contract")
+        try:
+            contract = cls.model_validate(doc)
+        except InvalidInputError as exc:
+            raise InputFileError("contract", str(path), str(exc)) from None
+        broken = contract.violations() if strict else []
+        if broken:
+            first = broken[0]
+            inner, _, detail = first.message.partition(": ")
+            where = f"guarantees.{first.category}" + (f".{inner}" if detail else "")
+            more = f" [and {len(broken) - 1} more]" if len(broken) > 1 else ""
+            raise InputFileError(
+                "contract", str(path),
+                f"{where}: {detail or first.message} ({first.rule}){more}; not a contrat "
+                "responsable (Contract.load(path, strict=False) loads it for analysis)",
+            )
+        return contract

@@ -51,10 +51,10 @@ def _ints(name: str, a: npt.ArrayLike) -> np.ndarray:
 
 def lens_row_grid(
     usage: LensUsage | str,
+    *,
     sphere_q: npt.ArrayLike,
     cylinder_q: npt.ArrayLike,
     addition_q: npt.ArrayLike = 0,
-    *,
     missing_addition: Literal["raise", "sentinel"] = "raise",
 ) -> np.ndarray:
     """Spec §2 row (1..14, int8) of every grid point; 0 marks a missing addition (sentinel)."""
@@ -99,10 +99,10 @@ def lens_row_grid(
 
 def classify_lens_grid(
     usage: LensUsage | str,
+    *,
     sphere_q: npt.ArrayLike,
     cylinder_q: npt.ArrayLike,
     addition_q: npt.ArrayLike = 0,
-    *,
     missing_addition: Literal["raise", "sentinel"] = "raise",
 ) -> np.ndarray:
     """Lens class codes (int8: 0 simple, 1 complex, 2 very complex) over a whole grid.
@@ -110,5 +110,6 @@ def classify_lens_grid(
     Equal to ``classify_lens(...).code`` on every point; see the module docstring for the
     input convention (canonical positive-cylinder powers; near adds the addition).
     """
-    rows = lens_row_grid(usage, sphere_q, cylinder_q, addition_q, missing_addition=missing_addition)
+    rows = lens_row_grid(usage, sphere_q=sphere_q, cylinder_q=cylinder_q, addition_q=addition_q,
+                         missing_addition=missing_addition)
     return _ROW_CODE[rows]

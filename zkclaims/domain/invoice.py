@@ -25,7 +25,7 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
-from zkclaims.domain.base import Model
+from zkclaims.domain.base import Model, check_type
 from zkclaims.domain.lpp.codes import (
     ELEMENT_CODES,
     accepted_codes_text,
@@ -33,6 +33,7 @@ from zkclaims.domain.lpp.codes import (
     code_info,
 )
 from zkclaims.domain.models import (
+    MAX_CENTS,
     Classe,
     Decision,
     Equipment,
@@ -53,9 +54,8 @@ __all__ = [
     "reimburse_invoice",
 ]
 
-#: Largest amount of one invoiced element, in cents (100,000 €): far above any optical price,
-#: small enough that no arithmetic on it can misbehave. The invoice total may be three times it.
-MAX_CENTS = 10_000_000
+# MAX_CENTS (one invoiced element, 100,000 €; the total may be three times it) is the domain's
+# one money bound, defined with the models (zkclaims.domain.models.MAX_CENTS).
 #: A frame code is the child one (M02, M04) when the patient is under this age on the
 #: delivery day, when the optician leaves the code out (the LPP's split, 16 or 18, is
 #: unconfirmed: 16 is accepted under both readings; docs/claim.md).
@@ -339,5 +339,8 @@ def reimburse_invoice(
     to :func:`~zkclaims.domain.reimburse` on the full equipment with the same lens classes and
     shares. ``guarantees`` as there (None: the legal ceiling).
     """
-    return reimburse_elements(invoice.lines(), invoice.lens_classes(), amo_paid, guarantees,
+    check_type(invoice, Invoice, "invoice")  # a wrong type fails here, not deep in the rules
+    check_type(rules, Rules, "rules")
+    return reimburse_elements(invoice.lines(), lens_classes=invoice.lens_classes(),
+                              amo_paid=amo_paid, guarantees=guarantees,
                               plv=plv, rules=rules)

@@ -1,6 +1,6 @@
 """Pydantic v2 models of the optical claim domain (prescriptions, lenses, equipment, decisions).
 
-Units (spec §1, ``../shared/spec/regulation.md``): powers are exact multiples of 0.25 D, kept
+Units (spec §1, ``docs/rules.md``): powers are exact multiples of 0.25 D, kept
 as :class:`~decimal.Decimal` on the model and exposed as integer quarter-dioptres
 (``sphere_q`` ...); money is integer cents. Floats are rejected: ``-2.3`` typed as a float
 cannot be told apart from a typo, and ``0.1`` is not exact in binary, so give a string
@@ -23,6 +23,7 @@ from pydantic import Field, field_validator, model_validator
 from pydantic import ValidationError as PydanticValidationError
 
 from zkclaims.domain.base import Model, error_line
+from zkclaims.errors import echo_value
 
 __all__ = [
     "QUARTER",
@@ -80,6 +81,11 @@ def _quarter_hint(value: float) -> str:
     return f"'{Decimal(lo) / 4:.2f}' or '{Decimal(hi) / 4:.2f}'"
 
 
+#: Powers of this many dioptres or more are refused before any arithmetic (the ranges are far
+#: lower; a huge number would otherwise cost time and memory to convert).
+_POWER_LIMIT_D = 10_000
+
+
 def parse_power_q(value: object, field: str) -> int:
     """Parse a power (str with '.' or ',', int, Decimal) into integer quarter-dioptres.
 
@@ -94,6 +100,8 @@ def parse_power_q(value: object, field: str) -> int:
             f" such as {_quarter_hint(value)}, an int or a Decimal"
         )
     if isinstance(value, int):
+        if abs(value) >= _POWER_LIMIT_D:  # before any conversion: no 5,000-digit int to string
+            raise ValueError(f"{field}: out of range (got {echo_value(value)})")
         d = Decimal(value)
     elif isinstance(value, Decimal):
         d = value
@@ -102,20 +110,26 @@ def parse_power_q(value: object, field: str) -> int:
         if text.upper().endswith("D"):
             text = text[:-1]
         try:
+            if len(text) > 40:
+                raise InvalidOperation
             d = Decimal(text)
         except InvalidOperation:
             raise ValueError(
-                f"{field}: not a number of dioptres (got {value!r:.80}); give e.g. '-2.25'"
+                f"{field}: not a number of dioptres (got {echo_value(value)}); give e.g. '-2.25'"
             ) from None
     else:
         raise ValueError(f"{field}: expected str, int or Decimal, got {type(value).__name__}")
     if not d.is_finite():
-        raise ValueError(f"{field}: not a finite number (got {value!r})")
+        raise ValueError(f"{field}: not a finite number (got {echo_value(value)})")
+    if d.adjusted() >= 4:  # |d| >= 10,000 D; adjusted() needs no context (1E+999999999)
+        raise ValueError(f"{field}: out of range (got {echo_value(value)})")
+    if d and d.adjusted() < -2:  # 1E-999999999 would round to 0 in the context's arithmetic
+        raise ValueError(f"{field}: must be a multiple of 0.25 D (got {echo_value(value)})")
     q = d * 4
     if q != q.to_integral_value():
         lo, hi = q.to_integral_value("ROUND_FLOOR") / 4, q.to_integral_value("ROUND_CEILING") / 4
         raise ValueError(
-            f"{field}: must be a multiple of 0.25 D (got {value!r:.80});"
+            f"{field}: must be a multiple of 0.25 D (got {echo_value(value)});"
             f" nearest accepted: '{lo:+.2f}' or '{hi:+.2f}'"
         )
     return int(q)
@@ -338,11 +352,19 @@ class Classe(StrEnum):
     B = "B"
 
 
+#: The largest amount of one element accepted anywhere, in cents (100,000.00 €): far above any
+#: optical price, low enough that every sum and message stays small (an invoice total may be
+#: three times it).
+MAX_CENTS = 10_000_000
+
+
 def _cents(v: Any, field: str) -> int:
     if isinstance(v, bool) or not isinstance(v, int):
-        raise ValueError(f"{field}: money must be integer cents (got {v!r})")
-    if v < 0:
-        raise ValueError(f"{field}: must be >= 0 cents (got {v!r})")
+        raise ValueError(f"{field}: money must be integer cents (got {echo_value(v)})")
+    if not 0 <= v <= MAX_CENTS:
+        raise ValueError(
+            f"{field}: must be between 0 and {MAX_CENTS} cents (got {echo_value(v)})"
+        )
     return v
 
 

@@ -1,6 +1,6 @@
 """The 2020 "contrat responsable" optical rules, exact and in clear text.
 
-Every rule cites its section of ``../shared/spec/regulation.md`` ("spec §N"). Powers are integer
+Every rule cites its section of ``docs/rules.md`` ("spec §N"). Powers are integer
 quarter-dioptres, money integer cents, dates :class:`datetime.date`; no floats anywhere.
 
 Date arithmetic: a period of N years (months) starting on day D ends on the day with the same
@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 from pydantic import ConfigDict, field_validator
 
-from zkclaims.domain.base import Model
+from zkclaims.domain.base import Model, check_date, check_type
 from zkclaims.domain.models import (
     Category,
     Classe,
@@ -31,6 +31,12 @@ from zkclaims.domain.models import (
     LensUsage,
     PrescriberKind,
     Prescription,
+    _cents,
+)
+from zkclaims.domain.vision_change import (
+    RULES_2020_CRITERIA,
+    RenewalCriterion,
+    vision_change_allows_early_renewal,
 )
 from zkclaims.errors import InvalidInputError, RuleError
 
@@ -155,15 +161,16 @@ def _lens_class(value: object, field: str) -> LensClass:
 
 
 def lens_power_q(
-    eye: EyePrescription, usage: LensUsage, *, side: str | None = None
+    eye: EyePrescription, *, usage: LensUsage | str, side: str | None = None
 ) -> tuple[bool, int, int]:
-    """Design and canonical power of the lens made for ``usage`` (spec §2, DESIGN §3).
+    """Design and canonical power of the lens made for ``usage`` (spec §2, docs/design.md §3).
 
     Returns ``(multifocal, sphere_q, cylinder_q)``: the canonical prescription for ``far``;
     sphere + addition for ``near``; the canonical prescription with a multifocal design for
     ``progressive``. ``near`` and ``progressive`` need an addition > 0 (:class:`RuleError`,
     naming the eye ``side`` when given: ``"right.addition: ..."``).
     """
+    check_type(eye, EyePrescription, "eye")
     usage = _usage(usage)
     can = eye.canonical()
     if usage is LensUsage.FAR:
@@ -179,13 +186,15 @@ def lens_power_q(
     return True, can.sphere_q, can.cylinder_q
 
 
-def lens_row(eye: EyePrescription, usage: LensUsage, *, side: str | None = None) -> LensRow:
+def lens_row(
+    eye: EyePrescription, *, usage: LensUsage | str, side: str | None = None
+) -> LensRow:
     """Return the spec §2 row that decides the class of the lens made for ``usage``."""
-    return LENS_ROWS[lens_row_q(*lens_power_q(eye, usage, side=side)) - 1]
+    return LENS_ROWS[lens_row_q(*lens_power_q(eye, usage=usage, side=side)) - 1]
 
 
 def classify_lens(
-    eye: EyePrescription, usage: LensUsage, *, side: str | None = None
+    eye: EyePrescription, *, usage: LensUsage | str, side: str | None = None
 ) -> LensClass:
     """Lens class (spec §2) of the lens made for ``usage`` from the prescription ``eye``.
 
@@ -194,7 +203,7 @@ def classify_lens(
     ``progressive`` with addition 0 raise :class:`~zkclaims.errors.RuleError` (naming the eye
     ``side`` when given).
     """
-    return lens_row(eye, usage, side=side).lens_class
+    return lens_row(eye, usage=usage, side=side).lens_class
 
 
 # ---------------------------------------------------------------------------------------------
@@ -236,9 +245,7 @@ class Guarantee(Model):
     @field_validator("equipment_cents", "frame_cents", mode="before")
     @classmethod
     def _cents(cls, v: Any, info: Any) -> int:
-        if isinstance(v, bool) or not isinstance(v, int) or v < 0:
-            raise ValueError(f"{info.field_name}: must be integer cents >= 0 (got {v!r})")
-        return v
+        return _cents(v, info.field_name)
 
 
 class Violation(Model):
@@ -334,11 +341,18 @@ class PricedElement(Protocol):
         ...
 
 
+def _rules(rules: object) -> Rules:
+    """Check the ``rules`` argument: a :class:`Rules` (default :data:`RULES_2020`)."""
+    if rules is None:
+        return RULES_2020
+    return check_type(rules, Rules, "rules")
+
+
 def reimburse(
     equipment: Equipment,
+    *,
     amo_paid: Mapping[str, int],
     guarantees: Mapping[Any, Guarantee | Mapping[str, int]] | Guarantee | None = None,
-    *,
     lens_classes: tuple[LensClass, LensClass] | None = None,
     prescription: Prescription | None = None,
     plv: Mapping[str, int | None] | None = None,
@@ -356,7 +370,9 @@ def reimburse(
 
     The money rules themselves are :func:`reimburse_elements`, which needs no lens usage.
     """
-    rules = rules or RULES_2020
+    check_type(equipment, Equipment, "equipment")
+    check_type(prescription, Prescription, "prescription", none_ok=True)
+    rules = _rules(rules)
     if (lens_classes is None) == (prescription is None):
         raise InvalidInputError(
             "lens_classes", lens_classes, "give exactly one of lens_classes or prescription"
@@ -364,11 +380,12 @@ def reimburse(
     if lens_classes is None:
         assert prescription is not None
         lens_classes = (
-            rules.classify_lens(prescription.right, equipment.right.usage, side="right"),
-            rules.classify_lens(prescription.left, equipment.left.usage, side="left"),
+            rules.classify_lens(prescription.right, usage=equipment.right.usage, side="right"),
+            rules.classify_lens(prescription.left, usage=equipment.left.usage, side="left"),
         )
     elements = {"right": equipment.right, "left": equipment.left, "frame": equipment.frame}
-    return reimburse_elements(elements, lens_classes, amo_paid, guarantees, plv=plv, rules=rules)
+    return reimburse_elements(elements, lens_classes=lens_classes, amo_paid=amo_paid,
+                              guarantees=guarantees, plv=plv, rules=rules)
 
 
 def _priced(elements: Mapping[str, PricedElement]) -> tuple[dict[str, int], dict[str, Classe]]:
@@ -393,10 +410,10 @@ def _priced(elements: Mapping[str, PricedElement]) -> tuple[dict[str, int], dict
 
 def reimburse_elements(
     elements: Mapping[str, PricedElement],
+    *,
     lens_classes: tuple[LensClass | str, LensClass | str],
     amo_paid: Mapping[str, int | None] | None = None,
     guarantees: Mapping[Any, Guarantee | Mapping[str, int]] | Guarantee | None = None,
-    *,
     plv: Mapping[str, int | None] | None = None,
     rules: Rules | None = None,
 ) -> Decision:
@@ -414,7 +431,7 @@ def reimburse_elements(
     bind only when an element is classe B (spec §3). The insurer never pays more than
     price - AMO per element, never a negative amount, and never above a ceiling.
     """
-    rules = rules or RULES_2020
+    rules = _rules(rules)
     price, classe = _priced(elements)
     amo = _per_element(amo_paid, "amo_paid")
     caps = _per_element(plv, "plv")
@@ -602,7 +619,9 @@ def valid_on(
     return issued_on <= day <= end
 
 
-def prescription_validity_end(prescription: Prescription, patient_birth_date: _dt.date) -> _dt.date:
+def prescription_validity_end(
+    prescription: Prescription, *, patient_birth_date: _dt.date
+) -> _dt.date:
     """Last day of validity of ``prescription`` (spec §6); see :func:`validity_end`."""
     return validity_end(
         issued_on=prescription.issued_on, prescriber_kind=prescription.prescriber_kind,
@@ -611,7 +630,7 @@ def prescription_validity_end(prescription: Prescription, patient_birth_date: _d
 
 
 def prescription_valid_on(
-    prescription: Prescription, day: _dt.date, patient_birth_date: _dt.date
+    prescription: Prescription, *, day: _dt.date, patient_birth_date: _dt.date
 ) -> bool:
     """Tell whether ``prescription`` is valid on ``day`` (spec §6); see :func:`valid_on`."""
     return valid_on(
@@ -622,9 +641,9 @@ def prescription_valid_on(
 
 def next_renewal_date(
     last_delivery: _dt.date,
+    *,
     day: _dt.date,
     patient_birth_date: _dt.date,
-    *,
     vision_changed: bool = False,
     medical_situation: bool = False,
     frame_no_longer_fits: bool = False,
@@ -638,6 +657,9 @@ def next_renewal_date(
     ``require_frame_fit_under_6=False`` drops it). ``medical_situation`` (glaucoma, AMD, ...,
     on a new ophthalmologist's prescription): no minimum.
     """
+    check_date(last_delivery, "last_delivery")
+    check_date(day, "day")
+    check_date(patient_birth_date, "patient_birth_date")
     if day < last_delivery:
         raise InvalidInputError("day", day, f"is before last_delivery {last_delivery.isoformat()}")
     age = age_on(patient_birth_date, day)
@@ -654,9 +676,9 @@ def next_renewal_date(
 
 def renewal_due(
     last_delivery: _dt.date,
+    *,
     day: _dt.date,
     patient_birth_date: _dt.date,
-    *,
     vision_changed: bool = False,
     medical_situation: bool = False,
     frame_no_longer_fits: bool = False,
@@ -667,72 +689,11 @@ def renewal_due(
     See :func:`next_renewal_date` for the periods and options.
     """
     return day >= next_renewal_date(
-        last_delivery, day, patient_birth_date, vision_changed=vision_changed,
+        last_delivery, day=day, patient_birth_date=patient_birth_date,
+        vision_changed=vision_changed,
         medical_situation=medical_situation, frame_no_longer_fits=frame_no_longer_fits,
         require_frame_fit_under_6=require_frame_fit_under_6,
     )
-
-
-def _axis_delta(a: int, b: int) -> int:
-    d = abs(a - b) % 180
-    return min(d, 180 - d)
-
-
-def _axis_threshold(cylinder_q: int) -> int:
-    """Axis change needed (strictly more than, degrees) for a cylinder (spec §5)."""
-    if cylinder_q <= 4:
-        return 20
-    if cylinder_q <= 16:
-        return 10
-    return 5
-
-
-def vision_change_allows_early_renewal(
-    previous: Prescription,
-    new: Prescription,
-    *,
-    addition_rule: bool = False,
-    far_near_sum_rule: bool = False,
-) -> tuple[bool, list[str]]:
-    """Whether ``new`` differs enough from ``previous`` for an early renewal (spec §5).
-
-    Compared in positive-cylinder form. Rules (secondary sources): sphere or cylinder change
-    >= 0.50 D on one lens, or >= 0.25 D on each lens; axis change (modulo 180°) > 20° for a
-    cylinder <= 1.00 D, > 10° for 1.25..4.00 D, > 5° above 4.00 D (the new prescription's
-    cylinder; both must have a cylinder). Unconfirmed rules, off by default:
-    ``addition_rule`` (addition change >= 0.50 D on one lens) and ``far_near_sum_rule``
-    (|far sphere change| + |near sphere change| >= 0.50 D on one lens).
-    Returns ``(allowed, reasons)``; the reasons cite the rule that matched.
-    """
-    if new.issued_on < previous.issued_on:
-        raise InvalidInputError("new.issued_on", new.issued_on, "is before previous.issued_on")
-    reasons: list[str] = []
-    changes: dict[str, int] = {}
-    for side in ("right", "left"):
-        p = getattr(previous, side).canonical()
-        n = getattr(new, side).canonical()
-        d_sph = abs(n.sphere_q - p.sphere_q)
-        d_cyl = abs(n.cylinder_q - p.cylinder_q)
-        changes[side] = max(d_sph, d_cyl)
-        if changes[side] >= 2:
-            reasons.append(f"{side}: sphere/cylinder change of {changes[side] / 4:.2f} D >= 0.50 D "
-                           "(spec §5)")
-        if p.cylinder_q > 0 and n.cylinder_q > 0:
-            d_axis = _axis_delta(p.axis_deg, n.axis_deg)
-            thr = _axis_threshold(n.cylinder_q)
-            if d_axis > thr:
-                reasons.append(f"{side}: axis change of {d_axis}° > {thr}° for cylinder "
-                               f"{n.cylinder_q / 4:.2f} D (spec §5)")
-        if addition_rule and abs(n.addition_q - p.addition_q) >= 2:
-            reasons.append(f"{side}: addition change >= 0.50 D (spec §5, unconfirmed option)")
-        if far_near_sum_rule:
-            far = abs(n.sphere_q - p.sphere_q)
-            near = abs((n.sphere_q + n.addition_q) - (p.sphere_q + p.addition_q))
-            if far + near >= 2:
-                reasons.append(f"{side}: far + near change >= 0.50 D (spec §5, unconfirmed option)")
-    if changes["right"] >= 1 and changes["left"] >= 1 and max(changes.values()) < 2:
-        reasons.append("both lenses: sphere/cylinder change >= 0.25 D on each (spec §5)")
-    return bool(reasons), reasons
 
 
 # ---------------------------------------------------------------------------------------------
@@ -740,7 +701,12 @@ def vision_change_allows_early_renewal(
 # ---------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Rules:
-    """One version of the regulation: its tables and rule functions, in force from a date."""
+    """One version of the regulation: its tables and rule functions, in force from a date.
+
+    ``renewal_criteria`` switches each change-of-vision criterion of spec §5 on or off
+    (:class:`~zkclaims.domain.vision_change.RenewalCriterion`): the renewal circuit proves any
+    subset, so a new reading of the text is a new rules version, not a new circuit.
+    """
 
     version: str
     in_force_from: _dt.date
@@ -748,18 +714,21 @@ class Rules:
     categories: Mapping[str, Category]
     frame_cap_cents: int
     functions: Mapping[str, Any] = field(default_factory=dict)
+    #: Early-renewal criteria of spec §5 in force (each one a switch; see
+    #: :mod:`zkclaims.domain.vision_change`). An insurer accepts a subset of them.
+    renewal_criteria: RenewalCriterion = RULES_2020_CRITERIA
 
     def classify_lens(
-        self, eye: EyePrescription, usage: LensUsage, *, side: str | None = None
+        self, eye: EyePrescription, *, usage: LensUsage | str, side: str | None = None
     ) -> LensClass:
         """See :func:`classify_lens`."""
-        return self.functions["classify_lens"](eye, usage, side=side)
+        return self.functions["classify_lens"](eye, usage=usage, side=side)
 
     def lens_row(
-        self, eye: EyePrescription, usage: LensUsage, *, side: str | None = None
+        self, eye: EyePrescription, *, usage: LensUsage | str, side: str | None = None
     ) -> LensRow:
         """See :func:`lens_row`."""
-        return self.functions["lens_row"](eye, usage, side=side)
+        return self.functions["lens_row"](eye, usage=usage, side=side)
 
     def equipment_category(self, right: LensClass, left: LensClass) -> Category:
         """See :func:`equipment_category`."""
@@ -787,6 +756,8 @@ RULES_2020 = Rules(
     lens_rows=LENS_ROWS,
     categories=CATEGORIES,
     frame_cap_cents=10_000,
+    # Criteria 1-4 of spec §5; 2 and 3 rest on insurers' quotations of the LPP (docs/renewal.md).
+    renewal_criteria=RULES_2020_CRITERIA,
     functions={
         "classify_lens": classify_lens,
         "lens_row": lens_row,

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from zkclaims.errors import MalformedInputError
+from zkclaims.errors import MalformedInputError, echo_value
 from zkclaims.groups.base import GroupBackend
 from zkclaims.groups.encoding import (
     G1_COMPRESSED_SIZE,
@@ -32,6 +32,7 @@ from zkclaims.groups.encoding import (
     G2_IDENTITY_BYTES,
     parse_compressed,
 )
+from zkclaims.jsonio import document, path_key
 
 FORMAT_VERSION = 1  #: version of the JSON and binary forms written by this module
 PROTOCOL = "groth16"
@@ -66,11 +67,11 @@ def _check_point_bytes(data: Any, size: int, field_name: str) -> bytes:
 
 def _hex_point(obj: Any, size: int, field_name: str) -> bytes:
     if not isinstance(obj, str):
-        raise MalformedInputError(f"{field_name}: expected a hex string, got {obj!r:.80}")
+        raise MalformedInputError(f"{field_name}: expected a hex string, got {_shown(obj)}")
     try:
         raw = bytes.fromhex(obj)
     except ValueError:
-        raise MalformedInputError(f"{field_name}: not hex: {obj!r:.80}") from None
+        raise MalformedInputError(f"{field_name}: not hex: {_shown(obj)}") from None
     return _check_point_bytes(raw, size, field_name)
 
 
@@ -101,17 +102,24 @@ class _Artifact:
         return json.dumps(self.to_dict(), sort_keys=True)
 
 
-def _check_header(obj: Any, fmt: str, what: str) -> dict[str, Any]:
-    if isinstance(obj, str | bytes | bytearray):
-        try:
-            obj = json.loads(obj)
-        except ValueError as e:
-            raise MalformedInputError(f"{what}: not valid JSON ({e})") from None
+def _shown(obj: Any) -> str:
+    """Show a value in a message: containers by type and size, the rest cut short."""
+    if isinstance(obj, list | dict | tuple):
+        return f"a {type(obj).__name__} of {len(obj)} items"
+    return echo_value(obj)
+
+
+def _check_header(
+    obj: Any, fmt: str, what: str, *, max_bytes: int | None = None
+) -> dict[str, Any]:
+    obj = document(obj, what) if max_bytes is None else document(obj, what, max_bytes=max_bytes)
     if not isinstance(obj, dict):
         raise MalformedInputError(f"{what}: expected a JSON object, got {type(obj).__name__}")
     for key, value in _header(fmt).items():
         if obj.get(key) != value:
-            raise MalformedInputError(f"{what}.{key}: expected {value!r}, got {obj.get(key)!r}")
+            raise MalformedInputError(
+                f"{what}.{key}: expected {echo_value(value)}, got {echo_value(obj.get(key))}"
+            )
     return obj
 
 
@@ -120,7 +128,9 @@ def _no_unknown_keys(d: dict[str, Any], parsed: Any, what: str) -> None:
     allowed = set(parsed.to_dict()) | {"circuit_id", "n_public", "setup"}
     unknown = sorted(set(d) - allowed)
     if unknown:
-        raise MalformedInputError(f"{what}.{unknown[0]}: unknown field (got {d[unknown[0]]!r:.80})")
+        raise MalformedInputError(
+            f"{what}.{path_key(unknown[0])}: unknown field (got {_shown(d[unknown[0]])})"
+        )
 
 
 def _opt_circuit_id(value: Any, field_name: str) -> str | None:
@@ -129,14 +139,18 @@ def _opt_circuit_id(value: Any, field_name: str) -> str | None:
     if not isinstance(value, str) or len(value) != 64 or any(
         ch not in "0123456789abcdef" for ch in value
     ):
-        raise MalformedInputError(f"{field_name}: expected 64 lowercase hex digits, got {value!r}")
+        raise MalformedInputError(
+            f"{field_name}: expected 64 lowercase hex digits, got {echo_value(value)}"
+        )
     return value
 
 
 def _int_field(obj: dict[str, Any], key: str, what: str) -> int:
     v = obj.get(key)
     if not isinstance(v, int) or isinstance(v, bool) or v < 0:
-        raise MalformedInputError(f"{what}.{key}: expected a non-negative integer, got {v!r}")
+        raise MalformedInputError(
+            f"{what}.{key}: expected a non-negative integer, got {echo_value(v)}"
+        )
     return v
 
 
@@ -273,7 +287,7 @@ class VerifyingKey(_Artifact):
         object.__setattr__(self, "ic", ic)
         _opt_circuit_id(self.circuit_id, "vk.circuit_id")
         if not isinstance(self.setup, str):
-            raise MalformedInputError(f"vk.setup: expected a string, got {self.setup!r}")
+            raise MalformedInputError(f"vk.setup: expected a string, got {echo_value(self.setup)}")
 
     @property
     def n_public(self) -> int:
@@ -312,7 +326,7 @@ class VerifyingKey(_Artifact):
         ic = d.get("ic")
         if not isinstance(ic, list) or len(ic) != n_public + 1:
             raise MalformedInputError(
-                f"vk.ic: expected a list of n_public + 1 = {n_public + 1} points, got {ic!r:.80}"
+                f"vk.ic: expected a list of n_public + 1 = {n_public + 1} points, got {_shown(ic)}"
             )
         vk = cls(
             _hex_point(d.get("alpha_g1"), G1_COMPRESSED_SIZE, "vk.alpha_g1"),
@@ -625,15 +639,17 @@ class ProvingKey(_Artifact):
         return d
 
     @classmethod
-    def from_json(cls, obj: str | bytes | dict[str, Any]) -> ProvingKey:
-        """Parse the JSON form."""
-        d = _check_header(obj, "zkclaims-groth16-pk", "pk")
+    def from_json(
+        cls, obj: str | bytes | dict[str, Any], *, max_bytes: int = 2**30
+    ) -> ProvingKey:
+        """Parse the JSON form (at most ``max_bytes`` of text: proving keys are large)."""
+        d = _check_header(obj, "zkclaims-groth16-pk", "pk", max_bytes=max_bytes)
         vk = VerifyingKey.from_json(d.get("vk"))
 
         def pts(key: str, size: int) -> tuple[bytes, ...]:
             lst = d.get(key)
             if not isinstance(lst, list):
-                raise MalformedInputError(f"pk.{key}: expected a list, got {lst!r:.80}")
+                raise MalformedInputError(f"pk.{key}: expected a list, got {_shown(lst)}")
             return tuple(_hex_point(p, size, f"pk.{key}[{i}]") for i, p in enumerate(lst))
 
         pk = cls(
@@ -691,8 +707,8 @@ def check_public_inputs(public_inputs: Sequence[int], n_public: int, what: str) 
     out = []
     for i, x in enumerate(public_inputs):
         if not isinstance(x, int) or isinstance(x, bool):
-            raise MalformedInputError(f"{what}[{i}]: expected an int, got {x!r:.80}")
+            raise MalformedInputError(f"{what}[{i}]: expected an int, got {_shown(x)}")
         if not 0 <= x < R:
-            raise MalformedInputError(f"{what}[{i}]: must be in [0, r), got {x}")
+            raise MalformedInputError(f"{what}[{i}]: must be in [0, r), got {echo_value(x)}")
         out.append(x)
     return out

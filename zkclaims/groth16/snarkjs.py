@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from zkclaims.errors import MalformedInputError
+from zkclaims.errors import MalformedInputError, echo_value
 from zkclaims.field import R
 from zkclaims.groth16.keys import (
     CURVE,
@@ -42,6 +42,7 @@ from zkclaims.groups.encoding import (
     g2_sign,
     parse_compressed,
 )
+from zkclaims.jsonio import document
 
 # --- base-field arithmetic needed to check and recover coordinates ---------------------------
 
@@ -89,25 +90,39 @@ def _fp2_sqrt(a: tuple[int, int]) -> tuple[int, int] | None:
 
 
 def _dec(value: Any, field: str, bound: int = P) -> int:
+    name = "p" if bound == P else "r"
     if isinstance(value, bool):
         raise MalformedInputError(f"{field}: expected a decimal string, got {value!r}")
     if isinstance(value, int):
         n = value
     elif isinstance(value, str) and value.isascii() and value.isdigit():
+        if len(value) > len(str(bound)):  # never convert a huge string (int-to-str limit)
+            raise MalformedInputError(
+                f"{field}: a number of {len(value)} digits is not in [0, {name})"
+            )
         n = int(value)
     else:
-        raise MalformedInputError(f"{field}: expected a decimal string, got {value!r:.80}")
+        raise MalformedInputError(
+            f"{field}: expected a decimal string, got {echo_value(value)}"
+        )
     if not 0 <= n < bound:
-        raise MalformedInputError(f"{field}: {n} is not in [0, {'p' if bound == P else 'r'})")
+        raise MalformedInputError(f"{field}: {echo_value(n)} is not in [0, {name})")
     return n
 
 
 def _list(obj: Any, n: Sequence[int], field: str) -> list[Any]:
     if not isinstance(obj, list) or len(obj) not in n:
         raise MalformedInputError(
-            f"{field}: expected a list of {' or '.join(map(str, n))} items, got {obj!r:.80}"
+            f"{field}: expected a list of {' or '.join(map(str, n))} items, got "
+            f"{_shown(obj)}"
         )
     return obj
+
+
+def _shown(obj: Any) -> str:
+    if isinstance(obj, list | dict):
+        return f"a JSON {'array' if isinstance(obj, list) else 'object'} of {len(obj)} items"
+    return echo_value(obj)
 
 
 def _g1_bytes(obj: Any, field: str) -> bytes:
@@ -173,14 +188,17 @@ def _g2_obj(raw: bytes, field: str) -> list[list[str]]:
 
 
 def _check_kind(obj: Any, what: str) -> dict[str, Any]:
+    obj = document(obj, what)
     if not isinstance(obj, dict):
         raise MalformedInputError(f"{what}: expected a JSON object, got {type(obj).__name__}")
     if obj.get("protocol") != PROTOCOL:
         raise MalformedInputError(
-            f"{what}.protocol: expected 'groth16', got {obj.get('protocol')!r}"
+            f"{what}.protocol: expected 'groth16', got {echo_value(obj.get('protocol'))}"
         )
     if obj.get("curve") != CURVE:
-        raise MalformedInputError(f"{what}.curve: expected 'bls12381', got {obj.get('curve')!r}")
+        raise MalformedInputError(
+            f"{what}.curve: expected 'bls12381', got {echo_value(obj.get('curve'))}"
+        )
     return obj
 
 
@@ -188,9 +206,9 @@ def _check_kind(obj: Any, what: str) -> dict[str, Any]:
 
 
 def load_verification_key(
-    obj: dict[str, Any], backend: GroupBackend | str | None = None
+    obj: dict[str, Any] | str | bytes, backend: GroupBackend | str | None = None
 ) -> VerifyingKey:
-    """Load a snarkjs ``verification_key.json`` object (already parsed JSON).
+    """Load a snarkjs ``verification_key.json`` (parsed JSON, or its text or bytes).
 
     Every point is checked (curve equation, then subgroup by the backend's decoder). The
     result has ``circuit_id = None`` and ``setup = "imported"``.
@@ -198,11 +216,13 @@ def load_verification_key(
     d = _check_kind(obj, "vk")
     n_public = d.get("nPublic")
     if not isinstance(n_public, int) or isinstance(n_public, bool) or n_public < 0:
-        raise MalformedInputError(f"vk.nPublic: expected a non-negative integer, got {n_public!r}")
+        raise MalformedInputError(
+            f"vk.nPublic: expected a non-negative integer, got {echo_value(n_public)}"
+        )
     ic = d.get("IC")
     if not isinstance(ic, list) or len(ic) != n_public + 1:
         raise MalformedInputError(
-            f"vk.IC: expected nPublic + 1 = {n_public + 1} points, got {ic!r:.80}"
+            f"vk.IC: expected nPublic + 1 = {n_public + 1} points, got {_shown(ic)}"
         )
     vk = VerifyingKey(
         _g1_bytes(d.get("vk_alpha_1"), "vk.vk_alpha_1"),
@@ -219,8 +239,10 @@ def load_verification_key(
     return vk
 
 
-def load_proof(obj: dict[str, Any], backend: GroupBackend | str | None = None) -> Proof:
-    """Load a snarkjs ``proof.json`` object; points fully checked (identity rejected)."""
+def load_proof(
+    obj: dict[str, Any] | str | bytes, backend: GroupBackend | str | None = None
+) -> Proof:
+    """Load a snarkjs ``proof.json`` (parsed, text or bytes); points fully checked."""
     d = _check_kind(obj, "proof")
     proof = Proof(
         _g1_bytes(d.get("pi_a"), "proof.pi_a"),
@@ -231,8 +253,9 @@ def load_proof(obj: dict[str, Any], backend: GroupBackend | str | None = None) -
     return proof
 
 
-def load_public(values: list[Any]) -> list[int]:
+def load_public(values: list[Any] | str | bytes) -> list[int]:
     """Load a snarkjs ``public.json`` list of decimal strings into ints in ``[0, r)``."""
+    values = document(values, "public")
     if not isinstance(values, list):
         raise MalformedInputError(f"public: expected a list, got {type(values).__name__}")
     return [_dec(v, f"public[{i}]", R) for i, v in enumerate(values)]

@@ -2,9 +2,9 @@
 
 This is the verify side: it imports no prover, QAP, builder or setup code.
 
-Contract (DESIGN §6): :func:`verify` returns False only for a well-formed proof that fails the
-pairing equation; malformed input (bad point encoding, off-curve or outside-subgroup point,
-identity for A, B or C, wrong number of public inputs, public input negative or >= r, circuit
+Contract (docs/design.md §6): :func:`verify` returns False only for a well-formed proof that
+fails the pairing equation; malformed input (bad point encoding, off-curve or outside-subgroup
+point, identity for A, B or C, wrong number of public inputs, public input negative or >= r, circuit
 id mismatch) raises :class:`~zkclaims.errors.MalformedInputError` naming the field.
 """
 

@@ -14,33 +14,10 @@ runs one ``final_exponentiate``.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from operator import index
 from typing import Any
-
-from py_ecc.bls.point_compression import modular_squareroot_in_FQ2
-from py_ecc.fields import optimized_bls12_381_FQ as FQ
-from py_ecc.fields import optimized_bls12_381_FQ2 as FQ2
-from py_ecc.fields import optimized_bls12_381_FQ12 as FQ12
-from py_ecc.optimized_bls12_381 import (
-    G1 as _G1_GEN,
-)
-from py_ecc.optimized_bls12_381 import (
-    G2 as _G2_GEN,
-)
-from py_ecc.optimized_bls12_381 import (
-    Z1,
-    Z2,
-    add,
-    b2,
-    double,
-    eq,
-    final_exponentiate,
-    is_inf,
-    multiply,
-    neg,
-)
-from py_ecc.optimized_bls12_381.optimized_pairing import miller_loop
 
 from zkclaims.errors import MalformedInputError
 from zkclaims.field import R
@@ -56,7 +33,47 @@ from zkclaims.groups.encoding import (
     parse_compressed,
 )
 
+# Importing py_ecc raises the interpreter's recursion limit to 100,000 for its recursive
+# scalar multiplication; with that limit a deeply nested input can overflow the C stack and
+# kill the embedding process. Leave the limit as the process had it: py_ecc's recursive
+# ``multiply`` is replaced below by an iterative one, and nothing else of py_ecc we call
+# recurses deeper than a few frames (tests/test_robustness.py runs this backend at a low limit).
+_RECURSION_LIMIT = sys.getrecursionlimit()
+try:
+    from py_ecc.bls.point_compression import modular_squareroot_in_FQ2
+    from py_ecc.fields import optimized_bls12_381_FQ as FQ
+    from py_ecc.fields import optimized_bls12_381_FQ2 as FQ2
+    from py_ecc.fields import optimized_bls12_381_FQ12 as FQ12
+    from py_ecc.optimized_bls12_381 import G1 as _G1_GEN
+    from py_ecc.optimized_bls12_381 import G2 as _G2_GEN
+    from py_ecc.optimized_bls12_381 import (
+        Z1,
+        Z2,
+        add,
+        b2,
+        double,
+        eq,
+        final_exponentiate,
+        is_inf,
+        neg,
+    )
+    from py_ecc.optimized_bls12_381.optimized_pairing import miller_loop
+finally:
+    sys.setrecursionlimit(_RECURSION_LIMIT)
+
 Point = tuple[Any, Any, Any]
+
+
+def multiply(p: Point, k: int) -> Point:
+    """Return k * p by double-and-add, most significant bit first (no recursion, k >= 0)."""
+    if k == 0 or is_inf(p):
+        return (p[0].one(), p[0].one(), p[0].zero())
+    acc = p
+    for bit in bin(k)[3:]:
+        acc = double(acc)
+        if bit == "1":
+            acc = add(acc, p)
+    return acc
 
 
 def _decompress_g1(x: int, sign: bool) -> Point | None:

@@ -1,6 +1,6 @@
 """Prescriber side: commit to a prescription, sign the commitment, trust prescribers.
 
-The prescriber's software (DESIGN §1-§2):
+The prescriber's software (docs/design.md §1-§2):
 
 1. canonicalises and packs the prescription (:func:`zkclaims.domain.packing.pack_prescription`)
    and commits to it and to the patient (INS and birth date) with a fresh blinding from

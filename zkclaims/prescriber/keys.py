@@ -90,10 +90,10 @@ def save_private_key(key: PrivateKey, path: str | Path) -> None:
 
 def load_private_key(path: str | Path) -> PrivateKey:
     """Read an Ed25519 or ECDSA P-256 private key (unencrypted PEM)."""
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise InvalidInputError("key", str(path), f"cannot read: {exc.strerror}") from None
+    from zkclaims.jsonio import read_file
+
+    # bounded read: a PEM key is a few hundred bytes (/dev/zero is refused, not read forever)
+    data = read_file(path, "key", max_bytes=64 * 1024)
     try:
         key = serialization.load_pem_private_key(data, password=None)
     except (ValueError, TypeError) as exc:

@@ -37,7 +37,7 @@ __all__ = [
     "prescribe",
 ]
 
-#: Bits of the commitment blinding (DESIGN §4).
+#: Bits of the commitment blinding (docs/design.md §4).
 BLINDING_BITS = 248
 OPENING_FORMAT = "zkclaims-opening/v2"
 _RETIRED_OPENINGS = {"zkclaims-opening/v1"}
@@ -81,7 +81,7 @@ class Opening(Model):
     @field_validator("format", mode="before")
     @classmethod
     def _format(cls, v: Any) -> Any:
-        if v in _RETIRED_OPENINGS:
+        if isinstance(v, str) and v in _RETIRED_OPENINGS:  # any JSON value may come here
             raise ValueError(
                 f"format: {v} is retired: it binds no patient; ask the prescriber for a"
                 f" prescription signed as {OPENING_FORMAT}"

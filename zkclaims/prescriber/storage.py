@@ -86,13 +86,10 @@ def write_opening(opening: Any, path: str | Path, *, force: bool = False) -> Non
 
 def read_opening(path: str | Path) -> Any:
     """Read an opening written by :func:`write_opening` and check that it opens its commitment."""
+    from zkclaims.jsonio import read_file
     from zkclaims.prescriber.opening import Opening
 
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        why = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
-        raise InputFileError("opening", str(path), f"cannot read: {why}") from None
+    text = read_file(path, "opening")  # bounded: /dev/zero is refused, not read forever
     opening = Opening.model_validate_json(text)
     opening.check()
     return opening

@@ -223,20 +223,16 @@ class TrustedPrescribers(MutableModel):
 
     @classmethod
     def load(cls, path: str | Path) -> TrustedPrescribers:
-        """Read a trusted-prescribers file (v1 or v2); errors name the file and the field."""
+        """Read a trusted-prescribers file (v1 or v2); errors name the file and the field.
+
+        The file goes through the shared JSON reader (:mod:`zkclaims.jsonio`: at most
+        ``MAX_TRUST_FILE_BYTES``, nesting depth and numbers checked before parsing).
+        """
+        from zkclaims.jsonio import read_file
+
+        data = read_file(path, "trusted_prescribers", max_bytes=MAX_TRUST_FILE_BYTES)
         try:
-            with open(path, "rb") as f:
-                data = f.read(MAX_TRUST_FILE_BYTES + 1)
-            if len(data) > MAX_TRUST_FILE_BYTES:
-                raise InputFileError("trusted_prescribers", str(path), "file too large")
-            text = data.decode("utf-8")
-        except OSError as exc:
-            raise InputFileError("trusted_prescribers", str(path),
-                                 f"cannot read: {exc.strerror}") from None
-        except UnicodeDecodeError:
-            raise InputFileError("trusted_prescribers", str(path), "not UTF-8 text") from None
-        try:  # pydantic's JSON parser caps the nesting depth (json.loads may overflow the stack)
-            return cls.model_validate_json(text)
+            return cls.model_validate_json(data)
         except InvalidInputError as exc:
             raise InputFileError("trusted_prescribers", str(path), str(exc)) from None
 

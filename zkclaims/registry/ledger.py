@@ -68,7 +68,7 @@ def history_of(paid: tuple[Paid, ...]) -> LedgerHistory:
 def _within_period(a: _dt.date, b: _dt.date, birth_date: _dt.date) -> bool:
     """Tell whether the later of two deliveries falls inside the renewal period of the earlier."""
     lo, hi = min(a, b), max(a, b)
-    return hi < next_renewal_date(lo, hi, birth_date)
+    return hi < next_renewal_date(lo, day=hi, patient_birth_date=birth_date)
 
 
 def apply_ledger_rules(facts: ClaimFacts, verdict: Verdict, state: MemberState) -> Verdict:
@@ -83,7 +83,8 @@ def apply_ledger_rules(facts: ClaimFacts, verdict: Verdict, state: MemberState) 
             p.delivered_on, facts.delivered_on, birth
         ):
             lo = min(p.delivered_on, facts.delivered_on)
-            again = next_renewal_date(lo, max(p.delivered_on, facts.delivered_on), birth)
+            again = next_renewal_date(lo, day=max(p.delivered_on, facts.delivered_on),
+                                      patient_birth_date=birth)
             return Verdict.reject(
                 "duplicate_equipment",
                 f"attestation.commitment: the prescription of this claim was already paid for"

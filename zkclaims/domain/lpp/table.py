@@ -18,7 +18,6 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-import pydantic_core
 from pydantic import Field, PrivateAttr, field_validator, model_validator
 
 from zkclaims.domain.base import Model
@@ -210,19 +209,11 @@ def load_tariffs(path: str | os.PathLike[str], what: str = "tariffs") -> TariffT
 
     ``what`` names the file's role in messages (e.g. ``--tariffs``).
     """
-    p = Path(path)
-    try:
-        size = p.stat().st_size
-        if size > MAX_TARIFFS_BYTES:
-            raise InputFileError(what, str(path), f"{size} bytes, more than {MAX_TARIFFS_BYTES}")
-        data = p.read_bytes()
-    except OSError as exc:
-        raise InputFileError(what, str(path), exc.strerror or "unreadable") from None
-    try:
-        # pydantic's parser bounds the nesting depth (json.loads may overflow the C stack)
-        head = pydantic_core.from_json(data)
-    except ValueError as exc:
-        raise InputFileError(what, str(path), f"not JSON ({_first_line(exc)})") from None
+    from zkclaims.jsonio import parse_file, read_file
+
+    # the shared reader: size, nesting depth and numbers checked before parsing
+    data = read_file(path, what, max_bytes=MAX_TARIFFS_BYTES)
+    head = parse_file(data, path, what, max_bytes=MAX_TARIFFS_BYTES)
     if not isinstance(head, dict) or head.get("format") != TARIFFS_FORMAT:
         got = head.get("format") if isinstance(head, dict) else type(head).__name__
         raise InputFileError(what, str(path), f"not a zkclaims LPP tariffs document (format "
