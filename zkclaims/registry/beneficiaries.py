@@ -19,8 +19,6 @@ import csv
 import io
 from pathlib import Path
 
-import pydantic_core
-
 from zkclaims.domain.patient import Beneficiary
 from zkclaims.errors import InputFileError, InvalidInputError
 
@@ -70,10 +68,13 @@ def read_beneficiaries(path: str) -> list[Beneficiary]:
 
 
 def _json(text: str, where: str, path: str) -> object:
+    from zkclaims.jsonio import loads
+
     try:
-        return pydantic_core.from_json(text)
-    except ValueError as exc:
-        raise InputFileError("beneficiaries", path, f"{where}: not JSON ({exc})") from None
+        return loads(text, "", max_bytes=_MAX_BYTES, error=InvalidInputError)
+    except InvalidInputError as exc:
+        message = str(exc).removeprefix("(document): ")
+        raise InputFileError("beneficiaries", path, f"{where}: {message}") from None
 
 
 def _read_csv(text: str, path: str) -> list[Beneficiary]:

@@ -16,25 +16,24 @@ from dataclasses import dataclass
 from typing import Any
 
 import pydantic
-import pydantic_core
 from pydantic import BaseModel, ConfigDict
 from starlette.requests import Request
 
 from zkclaims.domain.base import error_line
 from zkclaims.domain.claim import ClaimBundle
-from zkclaims.errors import InvalidInputError
+from zkclaims.errors import InvalidInputError, ZkClaimsError
 
 __all__ = ["BodyError", "read_body", "parse_bundle", "parse_batch", "ParsedBatch"]
 
 
-@dataclass
-class BodyError(Exception):
+class BodyError(InvalidInputError):
     """A body the service refuses: HTTP ``status``, Problem ``code``, ``field``, ``message``."""
 
-    status: int
-    code: str
-    field: str | None
-    message: str
+    def __init__(self, status: int, code: str, field: str | None, message: str) -> None:
+        self.status, self.code, self.message = status, code, message
+        self.field = field  # type: ignore[assignment]
+        self.value = None
+        ZkClaimsError.__init__(self, message)
 
 
 async def read_body(request: Request, limit: int, timeout_s: float = 30) -> bytes:
@@ -104,15 +103,29 @@ def _problem(exc: pydantic.ValidationError, root: str = "") -> BodyError:
     return BodyError(422, "malformed", field, line)
 
 
-def parse_bundle(body: bytes) -> ClaimBundle:
-    """Parse one claim bundle (JSON); raises :class:`BodyError` (422) naming the field."""
+def _document_problem(exc: InvalidInputError, root: str) -> BodyError:
+    """Return the JSON reader's refusal (not JSON, too deep, a huge number...) as a 422."""
+    doc = ClaimBundle.__name__
+    field, text = exc.field or doc, str(exc)
+    if field == doc:
+        field, text = root or "body", f"{root or 'body'}{text.removeprefix(doc)}"
+    elif root:
+        field, text = f"{root}.{field}", f"{root}.{text}"
+    return BodyError(422, "malformed", field, text)
+
+
+def parse_bundle(body: bytes, root: str = "") -> ClaimBundle:
+    """Parse one claim bundle (JSON); raises :class:`BodyError` (422) naming the field.
+
+    ``root`` prefixes the field paths (``bundles[3]`` for a bundle of a batch).
+    """
     try:
         return ClaimBundle.model_validate_json(body)
     except InvalidInputError as exc:
         cause = exc.__cause__
         if isinstance(cause, pydantic.ValidationError):
-            raise _problem(cause) from None
-        raise BodyError(422, "malformed", exc.field or "body", str(exc)) from None
+            raise _problem(cause, root) from None
+        raise _document_problem(exc, root) from None
 
 
 class _Batch(BaseModel):
@@ -133,10 +146,14 @@ def parse_batch(body: bytes, max_items: int) -> ParsedBatch:
 
     More than ``max_items`` bundles is a 413 naming ``bundles`` and the limit.
     """
+    from zkclaims.jsonio import loads
+
     try:
-        doc = pydantic_core.from_json(body)
-    except ValueError as exc:
-        raise BodyError(422, "malformed", "body", f"body: not JSON ({exc})") from None
+        doc = loads(body, "", max_bytes=len(body) + 1, error=InvalidInputError)
+    except InvalidInputError as exc:
+        field = exc.field if exc.field and exc.field != "(document)" else "body"
+        raise BodyError(422, "malformed", field, str(exc).replace("(document)", "body", 1)
+                        ) from None
     if not isinstance(doc, dict) or set(doc) != {"bundles"} or not isinstance(
             doc["bundles"], list):
         raise BodyError(422, "malformed", "bundles",
@@ -155,12 +172,9 @@ def parse_batch(body: bytes, max_items: int) -> ParsedBatch:
     problems: dict[int, BodyError] = {}
     for i, item in enumerate(items):
         try:
-            bundles.append(ClaimBundle.model_validate_json(_dump(item)))
-        except InvalidInputError as exc:
-            cause = exc.__cause__
-            problems[i] = (_problem(cause, f"bundles[{i}]")
-                           if isinstance(cause, pydantic.ValidationError)
-                           else BodyError(422, "malformed", f"bundles[{i}]", str(exc)))
+            bundles.append(parse_bundle(_dump(item).encode(), f"bundles[{i}]"))
+        except BodyError as exc:
+            problems[i] = exc
             bundles.append(None)
     return ParsedBatch(bundles, problems)
 

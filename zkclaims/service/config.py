@@ -14,7 +14,6 @@ setting and where it came from.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import tomllib
@@ -101,12 +100,9 @@ class ServiceConfig(Model):
 
 
 def _read_keys_file(path: str) -> tuple[ApiKey, ...]:
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputFileError("api_keys_file", path, f"cannot read: {exc.strerror}") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputFileError("api_keys_file", path, f"not JSON ({exc})") from None
+    from zkclaims.jsonio import load_file
+
+    data = load_file(path, "api_keys_file")
     if not isinstance(data, list):
         raise InputFileError("api_keys_file", path, "expected a JSON list of keys")
     out = []
@@ -161,11 +157,9 @@ def load_config(
             data[key] = _env_value(key, value)
     keys = env.get(f"{ENV_PREFIX}API_KEYS")
     if keys is not None:
-        try:
-            data["api_keys"] = json.loads(keys)
-        except json.JSONDecodeError as exc:
-            raise InvalidInputError(f"{ENV_PREFIX}API_KEYS", keys[:40],
-                                    f"expected a JSON list of keys ({exc.msg})") from None
+        from zkclaims.jsonio import loads
+
+        data["api_keys"] = loads(keys, f"{ENV_PREFIX}API_KEYS", error=InvalidInputError)
     data.update({k: v for k, v in overrides.items() if v is not None})
     try:
         return ServiceConfig.model_validate(data)
