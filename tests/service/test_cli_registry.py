@@ -143,3 +143,17 @@ def test_every_flag_has_help():
                     walk(sub, f"{path} {name}")
 
     walk(parser, "zkclaims")
+
+
+def test_a_worker_process_builds_its_app_from_the_parents_config(tmp_path, db, monkeypatch):
+    """``zkclaims serve --workers N``: each uvicorn worker rebuilds the app from the config."""
+    from zkclaims.service.run import CONFIG_ENV, app_from_env
+
+    config = load_config(write_config(tmp_path / "c", db), env={})
+    monkeypatch.setenv(CONFIG_ENV, config.model_dump_json())
+    app = app_from_env()
+    try:
+        assert app.state.service.config == config
+        assert app.state.service.registry.dialect == "sqlite"
+    finally:
+        app.state.service.close()

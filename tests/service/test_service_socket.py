@@ -1,7 +1,8 @@
 """The service as a real process (uvicorn on a free loopback port), on SQLite and PostgreSQL.
 
 One server per engine for the module: 100 concurrent submissions of one claim; the logs
-searched for anything they must never hold; a ``kill -9`` during ingestion, then a restart.
+searched for anything they must never hold; two instances on one ledger; a ``kill -9`` during
+ingestion, then a restart.
 """
 
 from __future__ import annotations
@@ -105,6 +106,39 @@ def test_logs_hold_nothing_patient_identifying(service, sample):
     claim_ids = {x.get("claim_id") for x in lines}
     assert json.loads(sample.bundles[0])["claim"]["claim_id"] in claim_ids  # logs are real
     assert any(x.get("member_id") == sample.members[0].member_id for x in lines)
+
+
+def test_two_instances_on_one_ledger_one_acceptance(service, sample, tmp_path):
+    """Two service processes behind a "load balancer" (alternate requests), one ledger."""
+    svc, url = service
+    other = ServiceProcess(svc.config, log=tmp_path / "second.log").start()
+    try:
+        body = sample.bundles[22].encode()
+        start = threading.Barrier(60)
+        answers: list[tuple[int, bool]] = []
+        lock = threading.Lock()
+        limits = httpx.Limits(max_connections=60, max_keepalive_connections=60)
+        with httpx.Client(timeout=120, limits=limits) as client:
+
+            def submit(i):
+                start.wait()
+                base = (svc if i % 2 else other).url
+                r = client.post(f"{base}/v1/claims", content=body, headers=auth("optician"))
+                with lock:
+                    answers.append((r.status_code, r.json()["replayed"]))
+
+            threads = [threading.Thread(target=submit, args=(i,)) for i in range(60)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+    finally:
+        other.stop()
+    assert Counter(answers) == {(201, False): 1, (200, True): 59}
+    with open_registry(url) as reg:
+        assert reg.audit().ok
+        claim_id = json.loads(body)["claim"]["claim_id"]
+        assert reg.claim(INSURER, claim_id).status == "accepted"
 
 
 def test_kill9_during_ingestion_then_restart(service, sample):
