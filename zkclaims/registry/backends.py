@@ -44,8 +44,8 @@ class SqliteRegistry(Registry):
         path = engine.url.database
         self._wal = WalSync(os.path.abspath(path)) if durable and path else None
 
-    def _durable(self) -> None:
-        if self._wal is not None:
+    def _durable(self, *, force: bool = False) -> None:
+        if self._wal is not None:  # the log is one file: its sync covers every process
             self._wal.sync()
 
     def _is_busy(self, exc: Exception) -> bool:
@@ -89,13 +89,12 @@ class PostgresRegistry(Registry):
 
     def _relax(self, cur: Any) -> None:
         cur.execute(_ASYNC_COMMIT)
-        self._relaxed = True
 
-    def _durable(self) -> None:
-        # A synchronous commit waits for the log up to its own record, hence for every
-        # asynchronous commit before it: one flush for a batch.
-        if getattr(self, "_relaxed", False):
-            self._relaxed = False
+    def _durable(self, *, force: bool = False) -> None:
+        # Other commits are synchronous. Forced (after a batch's asynchronous commits, before
+        # a replay): a synchronous commit waits for the log up to its own record, hence for
+        # every asynchronous commit before it, of any session — one flush for a batch.
+        if force:
             with self.engine.begin() as conn:
                 conn.execute(_XACT_ID)
 

@@ -116,8 +116,11 @@ class Registry:
     def _relax(self, cur: Any) -> None:
         """Let this transaction commit without waiting for the disk (:meth:`_durable` will)."""
 
-    def _durable(self) -> None:
-        """Return once every commit made so far by this registry is on disk."""
+    def _durable(self, *, force: bool = False) -> None:
+        """Return once every commit made so far by this registry is on disk.
+
+        ``force``: also the commits of other processes (a replay answers one of them).
+        """
 
     # -- housekeeping ---------------------------------------------------------------------------
     def close(self) -> None:
@@ -276,7 +279,7 @@ class Registry:
 
                 outcome = self.ingest(items[i], judge_one, rules_version=rules_version)
             results[i] = outcome
-        self._durable()  # one sync for the batch's commits, before any answer
+        self._durable(force=True)  # one sync for the batch's commits, before any answer
         for i in later:
             results[i] = self.ingest(
                 items[i], _never_judged, rules_version=rules_version
@@ -286,6 +289,8 @@ class Registry:
     # -- the write side ----------------------------------------------------------------------------
     def _answer_existing(self, facts: ClaimFacts, row: Any, rules_version: str) -> Outcome:
         if row["claim_sha256"] == facts.claim_sha256:
+            # the decision may be a batch's, committed but not yet synced: sync before saying it
+            self._durable(force=True)
             return claim_outcome(row, replayed=True)
         message = (
             f"claim.claim_id: {facts.claim_id!r} was already used by another bundle (decided"
