@@ -37,7 +37,7 @@ from typing import Any
 from benchmarks.service_fixtures import INSURER, OPTICIAN, ServiceProcess, make_claims
 from benchmarks.suite import Recorder, _log
 
-__all__ = ["run", "targets", "CLIENTS", "SIZES"]
+__all__ = ["run", "targets", "markdown_section", "CLIENTS", "SIZES"]
 
 #: Connections of the single-claim load.
 CLIENTS = 8
@@ -259,13 +259,40 @@ def targets(rec: Recorder, add: Any) -> None:
         return None if m is None else m["median"]
 
     limit = round(1 / TARGET, 4)
-    for endpoint, ceiling, what in (("single", "verify", "Verifier.verify"),
-                                    ("batch", "verify_many", "Verifier.verify_many")):
+    for endpoint, ceiling, what, how in (
+        ("single", "verify", "Verifier.verify", "single-claim HTTP ingestion"),
+        ("batch", "verify_many", "Verifier.verify_many", "batch endpoint"),
+    ):
         http, base = median(f"service.http.{endpoint}.sqlite"), median(
             f"service.inprocess.{ceiling}")
         ratio = None if http is None or base is None else http / base
         add(f"service_{endpoint}_sqlite",
-            f"{endpoint}-claim HTTP ingestion (SQLite) time per claim ≤ {limit}× {what}"
+            f"{how} (SQLite) time per claim ≤ {limit}× {what}"
             f" (throughput ≥ {TARGET}×)", limit, ratio,
             "not measured" if ratio is None else
             f"throughput {1 / ratio:.2f}× {what}: {1 / http:.0f} vs {1 / base:.0f} claims/s")
+
+
+def markdown_section(doc: dict[str, Any]) -> list[str]:
+    """The report's section on the service (nothing when the phase did not run)."""
+    ms = {m["id"]: m for m in doc["measurements"] if m["id"].startswith("service.")}
+    if not ms:
+        return []
+    cores = {v["id"].removeprefix("service.server_cores."): v["value"] for v in doc["values"]
+             if v["id"].startswith("service.server_cores.")}
+    out = ["## The insurer's service (HTTP) beside the in-process verifier", "",
+           "Seconds per claim, median (min – max) over the rounds; claims per second; the"
+           " ratio to the in-process ceiling measured in the same rounds; the cores the"
+           " server process kept busy.", "",
+           "| figure | per claim | min – max | claims/s | ÷ ceiling | server cores |",
+           "|---|---|---|---|---|---|"]
+    for mid, m in ms.items():
+        ceiling = ms.get("service.inprocess." + ("verify_many" if ".batch." in mid
+                                                 else "verify"))
+        ratio = ("—" if ceiling is None or mid.startswith("service.inprocess")
+                 else f"{m['median'] / ceiling['median']:.2f}×")
+        busy = cores.get(mid.removeprefix("service.http."))
+        out.append(f"| {mid} ({m['note']}) | {m['median'] * 1e3:.2f} ms |"
+                   f" {m['min'] * 1e3:.2f} – {m['max'] * 1e3:.2f} ms | {1 / m['median']:.0f} |"
+                   f" {ratio} | {'—' if busy is None else f'{busy:.2f}'} |")
+    return [*out, ""]
