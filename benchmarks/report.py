@@ -414,6 +414,9 @@ def markdown(doc: dict[str, Any], plots: dict[str, str] | None = None) -> str:
         out.append(f"| {t['description']} | {lim} | {val} ({t['note']}) | {met} |")
     out.append("")
     out += _claim_section(doc)
+    from benchmarks.service import markdown_section
+
+    out += markdown_section(doc)
     out += _synthetic_section(doc)
     out += _floor_section(doc)
     for name in ("groups", "groth16"):

@@ -15,7 +15,10 @@ untimed warm-up runs, and records the raw samples with their median, min and max
                set up by snarkjs itself, in one Node.js process
                (``benchmarks/peers/snarkjs_bench.mjs``);
 * ``tables``   (full mode) the detailed tables of :mod:`benchmarks.groups` and
-               :mod:`benchmarks.groth16` (their own runs; medians only).
+               :mod:`benchmarks.groth16` (their own runs; medians only);
+* ``service``  the insurer's service (:mod:`benchmarks.service`): claims per second through
+               HTTP (single and batch endpoints, SQLite and PostgreSQL) beside the in-process
+               ``Verifier.verify`` / ``verify_many`` ceiling.
 
 Every figure with a floor carries ``ratio_to_floor``; each step measured by both us and snarkjs
 gets an ours/snarkjs ratio; every figure keeps its samples, so its spread (min – max over the
@@ -52,7 +55,7 @@ PEERS_DIR = ROOT / "benchmarks" / "peers"
 PEERS_PREFIX = ROOT / ".cache" / "peers"  # `make bench-peers` installs snarkjs here
 FORMAT = "zkclaims-bench-results"
 FORMAT_VERSION = 1
-PHASES = ("floors", "groth16", "claim", "peers", "tables")
+PHASES = ("floors", "groth16", "claim", "peers", "tables", "service")
 
 
 @dataclass(frozen=True)
@@ -858,6 +861,9 @@ def targets(rec: Recorder, comps: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return (f"ours/snarkjs; snarkjs kept {vals[0]:.1f} cores busy, zkclaims 1" if vals
                 else "ours/snarkjs")
 
+    from benchmarks import service
+
+    service.targets(rec, add)
     cp = next((c for c in comps if c["id"] == "claim.prove_circuit" and c["backend"] ==
                "arkworks"), None)
     add("claim_prove_vs_snarkjs", "prove ≤ 0.5× snarkjs in-process on the claim circuit", 0.5,
@@ -935,6 +941,10 @@ def run(mode: Mode, phases: Sequence[str] = PHASES, progress: bool = False) -> d
             phase_claim(rec, ctx)
         elif p == "peers":
             phase_peers(rec, ctx, doc)
+        elif p == "service":
+            from benchmarks import service
+
+            service.run(rec, ctx)
         elif p == "tables":
             if mode.groups_table:
                 phase_tables(rec, ctx, doc)

@@ -312,6 +312,8 @@ def documents():
     from zkclaims.hazmat import dev_setup, prove_with_randomness, synthetic_r1cs
     from zkclaims.prescriber import Opening, TrustedPrescribers, generate_key, prescribe
     from zkclaims.prover import prove_claim
+    from zkclaims.service.bodies import parse_batch, parse_bundle
+    from zkclaims.service.config import ServiceConfig
     from zkclaims.verifier import Verifier, load_bundle
 
     key = generate_key()
@@ -387,7 +389,31 @@ def documents():
         "RenewalEvidence": (RenewalEvidence.model_validate,
                             renewal.renewal.model_dump(mode="json")),
         "Verifier.verify(renewal)": (verify_renewal, renewal.model_dump(mode="json")),
+        # the insurer's service: request bodies as they arrive, and its configuration
+        "service.parse_bundle": (_as_body(parse_bundle), bundle.model_dump(mode="json")),
+        "service.parse_batch": (_as_body(lambda raw: parse_batch(raw, 8)),
+                                {"bundles": [bundle.model_dump(mode="json")]}),
+        "ServiceConfig": (ServiceConfig.model_validate, {
+            "insurer": "AMC-1", "database_url": "sqlite:///ledger.db",
+            "trusted_prescribers": "prescribers.json", "claim_deadline_days": 90,
+            "api_keys": [{"name": "optique-1", "sha256": "ab" * 32,
+                          "opticians": ["FINESS-1"], "scopes": ["claims", "history"]}]}),
     }
+
+
+def _as_body(parse):
+    """A parser of request bodies, fed the document as it would arrive: bytes."""
+    def load(doc):
+        if isinstance(doc, str):
+            doc = doc.encode("utf-8", "surrogatepass")
+        elif not isinstance(doc, bytes):
+            try:
+                doc = json.dumps(doc).encode("utf-8", "surrogatepass")
+            except (TypeError, ValueError, RecursionError):
+                return None  # not JSON: it cannot arrive as a body
+        return parse(doc)
+
+    return load
 
 
 LOADERS = [
@@ -396,6 +422,7 @@ LOADERS = [
     "load_bundle", "Verifier.verify", "Contract", "TrustedPrescribers", "Opening",
     "Attestation", "Equipment", "Claim", "Beneficiary", "ClaimHistory",
     "RenewalEvidence", "Verifier.verify(renewal)",
+    "service.parse_bundle", "service.parse_batch", "ServiceConfig",
 ]
 
 SPECIALS = [

@@ -14,7 +14,9 @@ subcommands; :data:`GROUPS` lists them in the order of ``zkclaims --help``:
 * :mod:`.circuits` — ``circuits build``;
 * :mod:`.ceremony` — ``ceremony phase1 ...``, ``ceremony phase2 ...`` (the multi-party setup);
 * :mod:`.demo` — ``demo``;
-* :mod:`.tariffs` — ``tariffs import``, ``tariffs show`` (the LPP tables).
+* :mod:`.tariffs` — ``tariffs import``, ``tariffs show`` (the LPP tables);
+* :mod:`.registry` — ``registry init|migrate|beneficiaries import|ingest|audit`` (the ledger);
+* :mod:`.serve` — ``serve`` (the HTTP service), ``apikey``.
 
 Helpers shared by the groups (exit codes, JSON files, option parsers) are in :mod:`._common`.
 """
@@ -28,14 +30,27 @@ from collections.abc import Sequence
 from types import ModuleType
 from typing import NoReturn
 
-from zkclaims.cli import ceremony, circuits, claim, demo, prescriber, rules, tariffs, trust
+from zkclaims.cli import (
+    ceremony,
+    circuits,
+    claim,
+    demo,
+    prescriber,
+    registry,
+    rules,
+    serve,
+    tariffs,
+    trust,
+)
 from zkclaims.cli._common import EXIT_INVALID, EXIT_MALFORMED, EXIT_OK, pydantic_line
 from zkclaims.errors import ZkClaimsError, echo_value
 
 __all__ = ["EXIT_OK", "EXIT_INVALID", "EXIT_MALFORMED", "GROUPS", "build_parser", "main"]
 
 #: The command groups, in the order of ``zkclaims --help``. Append new ones here.
-GROUPS: list[ModuleType] = [rules, prescriber, trust, claim, circuits, ceremony, demo, tariffs]
+GROUPS: list[ModuleType] = [
+    rules, prescriber, trust, claim, circuits, ceremony, demo, tariffs, registry, serve,
+]
 
 
 def _version() -> str:
