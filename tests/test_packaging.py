@@ -69,6 +69,13 @@ def test_the_wheel_ships_code_artifacts_and_licence(wheel):
             assert f"{package.replace('.', '/')}/__init__.py" in names, package
     assert any(re.fullmatch(r"zkclaims/circuits/artifacts/[^/]+/verifying_key\.json", n)
                for n in names)
+    # the ceremony transcript the keys come from, and the ledger's migrations
+    assert "zkclaims/circuits/ceremony/phase1/pot10.ptau" in names
+    assert any(re.fullmatch(r"zkclaims/circuits/ceremony/[^/]+/[^/]+\.zkey", n) for n in names)
+    assert {"zkclaims/registry/migrations/env.py",
+            "zkclaims/registry/migrations/script.py.mako"} <= names
+    assert any(re.fullmatch(r"zkclaims/registry/migrations/versions/[^/]+\.py", n)
+               for n in names)
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
     meta = next(n for n in names if n.endswith(".dist-info/METADATA"))
     text = zipfile.ZipFile(path).read(meta).decode()
@@ -97,3 +104,15 @@ def test_the_installed_wheel_works_outside_the_source_tree(wheel, tmp_path):
     first, n_public, *rest = run.stdout.splitlines()
     assert first.startswith(str(tmp_path / "site"))  # not the source tree
     assert int(n_public) > 0 and '"category": "b"' in "\n".join(rest)
+    # the installed package's migrations create a ledger (Alembic reads them from the wheel)
+    ledger = tmp_path / "ledger.db"
+    code = ("from zkclaims.cli import main;"
+            f"raise SystemExit(main(['registry', 'migrate', '--database', 'sqlite:///{ledger}']))")
+    run = subprocess.run([str(py), "-c", code], capture_output=True, text=True, cwd=tmp_path,
+                         env=env, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    import sqlite3
+
+    with sqlite3.connect(ledger) as db:
+        tables = {r[0] for r in db.execute("select name from sqlite_master where type='table'")}
+    assert "alembic_version" in tables and len(tables) > 2, tables

@@ -43,6 +43,7 @@ from zkclaims.cli import (
     trust,
 )
 from zkclaims.cli._common import EXIT_INVALID, EXIT_MALFORMED, EXIT_OK, pydantic_line
+from zkclaims.cli._strict import strict_subparsers
 from zkclaims.errors import ZkClaimsError, echo_value
 
 __all__ = ["EXIT_OK", "EXIT_INVALID", "EXIT_MALFORMED", "GROUPS", "build_parser", "main"]
@@ -86,7 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
         "usage. `zkclaims COMMAND --help` describes each command.",
     )
     parser.add_argument("--version", action="version", version=f"zkclaims {_version()}")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    # every (sub)command names itself when it refuses an argument (``zkclaims trust add: ...``)
+    sub = strict_subparsers(parser, dest="command", required=True, metavar="COMMAND")
     for group in GROUPS:
         group.register(sub)
     _describe_commands(parser)
