@@ -451,10 +451,13 @@ def test_population_is_reproducible():
 
 
 def test_peers_run_snarkjs_on_our_exported_circuit():
-    """With Node.js and `make bench-peers` done: snarkjs proves and verifies our export."""
-    snarkjs_pkg = suite.PEERS_PREFIX / "node_modules" / "snarkjs" / "package.json"
-    if shutil.which("node") is None or not snarkjs_pkg.exists():
-        pytest.skip("optional peer: needs Node.js and `make bench-peers` (snarkjs in .cache)")
+    """snarkjs proves and verifies our export (installed from npm like the interop tests; only
+    a machine without Node.js skips, saying why)."""
+    from tests.ceremony_support import snarkjs
+
+    cmd, why = snarkjs()
+    if cmd is None:
+        pytest.skip(why)
     from zkclaims.hazmat import synthetic_r1cs
 
     ctx = suite.Context()
