@@ -453,7 +453,7 @@ def test_population_is_reproducible():
 def test_peers_run_snarkjs_on_our_exported_circuit():
     """snarkjs proves and verifies our export (installed from npm like the interop tests; only
     a machine without Node.js skips, saying why)."""
-    from tests.ceremony_support import snarkjs
+    from ceremony_support import snarkjs
 
     cmd, why = snarkjs()
     if cmd is None:
