@@ -48,6 +48,7 @@ __all__ = [
     "find_by_circuit_id",
     "load_verifying_key",
     "load_proving_key",
+    "proving_statement",
     "Provenance",
     "provenance",
     "check_setup",
@@ -144,6 +145,26 @@ def load_proving_key(name: str) -> Any:
             f"{name}/proving_key.bin: circuit id or n_public differs from circuit.json"
         )
     return pk
+
+
+def proving_statement(circuit: Any, name: str) -> tuple[Any, Any, Any]:
+    """``(r1cs, qap, proving_key)`` of ``circuit``, checked against the artifacts of ``name``.
+
+    ``circuit`` is a :class:`~zkclaims.circuit.Circuit` instance; it is compiled here.
+
+    Raises :class:`MalformedInputError` when the shipped artifacts were built for another
+    version of the circuit (run ``zkclaims circuits build``).
+    """
+    from zkclaims.groth16 import QAP
+
+    r1cs = circuit.compile()
+    info = circuit_info(name)
+    if info["circuit_id"] != r1cs.digest():
+        raise MalformedInputError(
+            f"circuit_id: the shipped artifacts of {name} are for {info['circuit_id']},"
+            f" the circuit compiles to {r1cs.digest()}: run `zkclaims circuits build`"
+        )
+    return r1cs, QAP.from_r1cs(r1cs), load_proving_key(name)
 
 
 # --------------------------------------------------------------------------------------------

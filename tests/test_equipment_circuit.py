@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from r1cs_batch import unsatisfied_rows
 from zkclaims.circuits import circuit_info, load_verifying_key
 from zkclaims.circuits.build import (
     STATEMENTS,
@@ -62,54 +63,6 @@ EYE_FIELDS_GADGET = 14
 # ---------------------------------------------------------------------------------------------
 # helpers
 # ---------------------------------------------------------------------------------------------
-
-
-def unsatisfied_mask(r1cs, witness: list, n: int, rows=None) -> np.ndarray:
-    """Per batch element: True when one of the constraints ``rows`` (default: all) fails.
-
-    Values are taken in signed form (``x - r`` above ``r / 2``); rows whose terms are small
-    are evaluated in int64, the others (inverses, huge coefficients) with Python ints mod r.
-    """
-    half = R // 2
-    small = 1 << 30
-    cols: dict[int, np.ndarray] = {}
-
-    def col(v: int) -> np.ndarray:
-        if v not in cols:
-            x = witness[v]
-            if isinstance(x, np.ndarray):
-                x = x.astype(object) % R
-            else:
-                x = np.full(n, int(x) % R, dtype=object)
-            x = np.where(x > half, x - R, x)
-            if (np.abs(x) < small).all():
-                x = x.astype(np.int64)
-            cols[v] = x
-        return cols[v]
-
-    def ev(row: dict) -> np.ndarray:
-        terms = [(col(v), c - R if c > half else c) for v, c in row.items()]
-        if all(x.dtype == np.int64 and abs(c) < small for x, c in terms) and len(terms) < 64:
-            acc = np.zeros(n, dtype=np.int64)
-            for x, c in terms:
-                acc += x * c  # |x * c| < 2**60 / 64 per term: no overflow
-            return acc
-        acc = np.zeros(n, dtype=object)
-        for x, c in terms:
-            acc = acc + x.astype(object) * c
-        return acc % R
-
-    bad = np.zeros(n, dtype=bool)
-    for i in range(r1cs.n_constraints) if rows is None else rows:
-        a, b, c = r1cs.constraints[i]
-        va, vb, vc = ev(a), ev(b), ev(c)
-        if va.dtype == vb.dtype == vc.dtype == np.int64 and all(
-            np.abs(v).max(initial=0) < small for v in (va, vb, vc)
-        ):
-            bad |= va * vb != vc  # exact: |va * vb| < 2**60, |vc| < 2**30
-        else:
-            bad |= (va.astype(object) * vb.astype(object) - vc.astype(object)) % R != 0
-    return bad
 
 
 def grid():
@@ -262,7 +215,7 @@ def test_lens_class_equals_rules_on_the_whole_grid(add):
                   "near": np.full(n, near, dtype=np.int64)}
         base = LensClassCircuit().solve({**inputs, "klass": np.zeros(n, dtype=np.int64)},
                                         check=False)
-        ok = ~unsatisfied_mask(r1cs, base.witness, n, other_rows)
+        ok = ~unsatisfied_rows(r1cs, base.witness, n, other_rows)
         if usage is None or (usage is not LensUsage.FAR and add == 0):
             assert not ok.any(), (design, near)  # refused whatever the class
             continue
@@ -273,13 +226,13 @@ def test_lens_class_equals_rules_on_the_whole_grid(add):
         assert np.array_equal(out, expected), usage
         # the honest witness: satisfied everywhere (check=True raises on the first failure)
         sol = LensClassCircuit().solve({**inputs, "klass": expected})
-        assert not unsatisfied_mask(r1cs, sol.witness, n, klass_rows).any()
+        assert not unsatisfied_rows(r1cs, sol.witness, n, klass_rows).any()
         # claiming either other class: every element's forged witness fails the class row
         for shift in (1, 2):
             forged = LensClassCircuit().solve({**inputs, "klass": (expected + shift) % 3},
                                               check=False)
             assert _same_except_klass(sol.witness, forged.witness)
-            assert unsatisfied_mask(r1cs, forged.witness, n, klass_rows).all()
+            assert unsatisfied_rows(r1cs, forged.witness, n, klass_rows).all()
         admitted[design, expected, np.arange(n)] = True
     # the admitted (design, class) pairs are exactly the rules' ones at every grid point
     rules = np.zeros((2, 3, n), dtype=bool)
@@ -314,7 +267,7 @@ def test_unsatisfied_mask_agrees_with_is_satisfied():
     sol = LensClassCircuit().solve(
         {"klass": k, "design": d, "sphere_off": s + 128, "cylinder": c, "addition": a,
          "near": nr}, check=False)
-    mask = unsatisfied_mask(r1cs, sol.witness, m)
+    mask = unsatisfied_rows(r1cs, sol.witness, m)
     assert mask.any() and not mask.all()
     for i in range(m):
         assert mask[i] == (not r1cs.is_satisfied(sol.witness_at(i)))
@@ -432,3 +385,15 @@ def test_claim_context_is_bound_to_a_constraint():
     ctx_var = 8  # 1, commitment, tag, design, class, design, class, day, claim_context
     assert [i.name for i in EquipmentClaimCircuit.inputs()][ctx_var - 1] == "claim_context"
     assert any(ctx_var in a or ctx_var in b or ctx_var in c for a, b, c in r1cs.constraints)
+
+
+def test_a_circuit_other_than_the_shipped_one_is_refused_before_proving():
+    """Artifacts built for another version of a statement are never used to prove."""
+    from zkclaims.circuits import proving_statement
+    from zkclaims.circuits.renewal import RenewalCircuit
+    from zkclaims.errors import MalformedInputError
+
+    with pytest.raises(MalformedInputError, match=r"circuit_id: .*circuits build"):
+        proving_statement(RenewalCircuit(), CIRCUIT_NAME)
+    r1cs, qap, pk = proving_statement(EquipmentClaimCircuit(), CIRCUIT_NAME)
+    assert pk.circuit_id == r1cs.digest() == qap.circuit_id

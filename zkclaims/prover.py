@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
-from zkclaims.circuits import circuit_info, load_proving_key
+from zkclaims.circuits import circuit_info, proving_statement
 from zkclaims.circuits.equipment import CIRCUIT_NAME, EquipmentClaimCircuit, lens_inputs
 from zkclaims.commitment import patient_tag
 from zkclaims.domain.attestation import Attestation
@@ -29,7 +29,6 @@ from zkclaims.domain.packing import day_number
 from zkclaims.domain.rules import RULES_2020, Rules
 from zkclaims.errors import (
     InvalidInputError,
-    MalformedInputError,
     ProofError,
     UnsatisfiedConstraintError,
 )
@@ -40,21 +39,8 @@ __all__ = ["ClaimBundle", "prove_claim", "equipment_witness", "statement"]
 
 @lru_cache(maxsize=1)
 def statement() -> tuple[Any, Any, Any]:
-    """``(r1cs, qap, proving_key)`` of the equipment statement, checked against each other.
-
-    Raises :class:`MalformedInputError` when the shipped artifacts were built for another
-    version of the circuit (run ``zkclaims circuits build``).
-    """
-    from zkclaims.groth16 import QAP
-
-    r1cs = EquipmentClaimCircuit().compile()
-    info = circuit_info(CIRCUIT_NAME)
-    if info["circuit_id"] != r1cs.digest():
-        raise MalformedInputError(
-            f"circuit_id: the shipped artifacts of {CIRCUIT_NAME} are for {info['circuit_id']},"
-            f" the circuit compiles to {r1cs.digest()}: run `zkclaims circuits build`"
-        )
-    return r1cs, QAP.from_r1cs(r1cs), load_proving_key(CIRCUIT_NAME)
+    """``(r1cs, qap, proving_key)`` of the equipment statement (checked against each other)."""
+    return proving_statement(EquipmentClaimCircuit(), CIRCUIT_NAME)
 
 
 def equipment_witness(

@@ -22,7 +22,7 @@ import datetime as _dt
 from functools import lru_cache
 from typing import Any
 
-from zkclaims.circuits import circuit_info, load_proving_key
+from zkclaims.circuits import circuit_info, proving_statement
 from zkclaims.circuits.renewal import CIRCUIT_NAME, RenewalCircuit
 from zkclaims.domain.attestation import Attestation
 from zkclaims.domain.bundle import ClaimBundle
@@ -45,7 +45,6 @@ from zkclaims.domain.vision_change import (
 from zkclaims.errors import (
     ClaimRejected,
     InvalidInputError,
-    MalformedInputError,
     ProofError,
     UnsatisfiedConstraintError,
 )
@@ -57,21 +56,8 @@ __all__ = ["renewal_statement", "renewal_witness", "prove_renewal", "prove_claim
 
 @lru_cache(maxsize=1)
 def renewal_statement() -> tuple[Any, Any, Any]:
-    """``(r1cs, qap, proving_key)`` of the renewal statement, checked against each other.
-
-    Raises :class:`MalformedInputError` when the shipped artifacts were built for another
-    version of the circuit (run ``zkclaims circuits build``).
-    """
-    from zkclaims.groth16 import QAP
-
-    r1cs = RenewalCircuit().compile()
-    info = circuit_info(CIRCUIT_NAME)
-    if info["circuit_id"] != r1cs.digest():
-        raise MalformedInputError(
-            f"circuit_id: the shipped artifacts of {CIRCUIT_NAME} are for {info['circuit_id']},"
-            f" the circuit compiles to {r1cs.digest()}: run `zkclaims circuits build`"
-        )
-    return r1cs, QAP.from_r1cs(r1cs), load_proving_key(CIRCUIT_NAME)
+    """``(r1cs, qap, proving_key)`` of the renewal statement (checked against each other)."""
+    return proving_statement(RenewalCircuit(), CIRCUIT_NAME)
 
 
 def renewal_witness(
