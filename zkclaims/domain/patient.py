@@ -22,9 +22,9 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import field_validator
+from pydantic import AfterValidator, BeforeValidator, field_validator
 
 from zkclaims.domain.base import Model
 
@@ -84,21 +84,17 @@ def _check_birth_date(v: _dt.date) -> _dt.date:
     return v
 
 
+#: An INS (NIR) in canonical form (:func:`canonical_ins`), as a model field.
+Ins = Annotated[str, BeforeValidator(canonical_ins)]
+#: A birth date between 1900-01-01 and 2149-06-06 (the packed day's range), as a model field.
+BirthDate = Annotated[_dt.date, AfterValidator(_check_birth_date)]
+
+
 class Patient(Model):
     """The patient a prescription is for: INS (NIR) and birth date, as on the patient's card."""
 
-    ins: str
-    birth_date: _dt.date
-
-    @field_validator("ins", mode="before")
-    @classmethod
-    def _ins(cls, v: Any) -> str:
-        return canonical_ins(v)
-
-    @field_validator("birth_date")
-    @classmethod
-    def _birth(cls, v: _dt.date) -> _dt.date:
-        return _check_birth_date(v)
+    ins: Ins
+    birth_date: BirthDate
 
     def field_element(self) -> int:
         """Return :func:`patient_field_element` of this patient (hashed into commitments)."""
@@ -114,8 +110,8 @@ class Beneficiary(Model):
     """
 
     member_id: str
-    ins: str
-    birth_date: _dt.date
+    ins: Ins
+    birth_date: BirthDate
     amo_regime: Literal["general", "alsace_moselle"] = "general"
 
     @field_validator("member_id", mode="before")
@@ -130,16 +126,6 @@ class Beneficiary(Model):
                 f" spaces or control characters (got {v!r:.80})"
             )
         return v
-
-    @field_validator("ins", mode="before")
-    @classmethod
-    def _ins(cls, v: Any) -> str:
-        return canonical_ins(v)
-
-    @field_validator("birth_date")
-    @classmethod
-    def _birth(cls, v: _dt.date) -> _dt.date:
-        return _check_birth_date(v)
 
     def patient(self) -> Patient:
         """Return the :class:`Patient` this record identifies."""
