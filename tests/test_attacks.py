@@ -41,7 +41,7 @@ from zkclaims.domain import (
 )
 from zkclaims.domain.bundle import ClaimBundle
 from zkclaims.domain.lpp import TariffRow, TariffTable
-from zkclaims.errors import ClaimRejected, MalformedInputError, ProofError
+from zkclaims.errors import ClaimRejected, InvalidInputError, MalformedInputError, ProofError
 from zkclaims.hazmat import dev_setup, dev_trapdoor, simulate_proof
 from zkclaims.prescriber import TrustedPrescribers, generate_key, prescribe
 from zkclaims.prover import equipment_witness, prove_claim
@@ -362,3 +362,28 @@ def test_a_four_year_old_prescription_with_a_forged_young_birth_date(key, verifi
     assert reason(verifier, bundle, record) == "prescription_not_valid"
     late = Beneficiary(member_id="MBR-1", ins=old.ins, birth_date=dt.date(1980, 6, 1))
     assert reason(verifier, bundle, late) == "wrong_patient"  # valid for 40, but not them
+
+
+def test_a_prover_given_the_insurers_table_refuses_a_price_above_the_cap_before_proving(key):
+    """Same greedy invoice: with the insurer's LPP table the optician's software refuses it
+    before any proving work, naming the element and the cap; a price at the cap is proven."""
+    opening, att = prescribe(PRESBYOPE, patient=VICTIM, key=key, prescriber_id="RPPS-1")
+    table = TariffTable(source="test table", rows=(
+        TariffRow(lpp_code="2200001", grouping_code="V01", valid_from=dt.date(2020, 1, 1),
+                  tariff_cents=3049, plv_cents=4500),
+        TariffRow(lpp_code="2200010", grouping_code="M01", valid_from=dt.date(2020, 1, 1),
+                  tariff_cents=900, plv_cents=3000),
+    ))
+    with pytest.raises(ClaimRejected) as e:
+        prove_claim(opening, attestation=att,
+                    equipment=lenses("far", "", classe="A", prices=(4501, 4500, 3000)),
+                    claim=claim(), today=TODAY, tariffs=table)
+    assert e.value.reason == "classe_a_price_above_cap"
+    assert "invoice.right" in str(e.value) and "45.00 EUR" in str(e.value)
+    with pytest.raises(InvalidInputError, match="tariffs"):
+        prove_claim(opening, attestation=att, equipment=lenses("far", "VU1"), claim=claim(),
+                    today=TODAY, tariffs={"V01": 4500})
+    at_cap = prove_claim(opening, attestation=att,
+                         equipment=lenses("far", "", classe="A", prices=(4500, 4500, 3000)),
+                         claim=claim(), today=TODAY, tariffs=table)
+    assert at_cap.invoice.right.grouping_code == "V01"

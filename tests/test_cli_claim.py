@@ -376,6 +376,7 @@ BAD_INPUT = [
      ["--equipment", "claim.json", "right"]),
     ([*PROVE, "--out", "nodir/b.json"], ["--out", "nodir/b.json", "cannot write"]),
     ([*PROVE, "--out", "b.json", "--backend", "nope"], ["--backend", "nope"]),
+    ([*PROVE, "--out", "b.json", "--tariffs", "missing.json"], ["--tariffs", "missing.json"]),
     (["circuits", "build", "--out-dir", "bundle.json"], ["bundle.json"]),
 ]
 
@@ -469,6 +470,40 @@ def test_verify_prices_from_the_lpp_table(walkthrough, capsys, monkeypatch):
     assert main(["verify", "bundle.json", *T, "--tariffs", "tariffs.json"]) == EXIT_INVALID
     out = capsys.readouterr().out
     assert "INVALID (grouping_code_mismatch)" in out and "VM2" in out
+
+
+def test_prove_with_the_lpp_table_refuses_a_price_above_the_cap_before_proving(
+        walkthrough, capsys, monkeypatch):
+    """prove --tariffs: a classe A lens above its code's cap is refused (exit 1), nothing
+    written; the same equipment at the cap is proven."""
+    import datetime as dt
+
+    from zkclaims.domain.lpp import TariffRow, TariffTable, save_tariffs
+
+    d, _ = walkthrough
+    monkeypatch.chdir(d)
+    rows = tuple(TariffRow(lpp_code=f"22000{i:02d}", grouping_code=code,
+                           valid_from=dt.date(2020, 1, 1), tariff_cents=3000, plv_cents=plv)
+                 for i, (code, plv) in enumerate((("V01", 4500), ("V02", 6000), ("V03", 10000),
+                                                   ("V04", 10000), ("M01", 3000))))
+    save_tariffs(TariffTable(source="test", rows=rows), d / "tariffs.json")
+    equipment = json.loads((d / "examples/equipment.json").read_text())
+    for side in ("right", "left"):
+        equipment[side].update(classe="A", grouping_code=None, price_cents=25000)
+    equipment["frame"].update(classe="A", price_cents=3000)
+    (d / "greedy.json").write_text(json.dumps(equipment))
+    argv = [*PROVE[:6], "greedy.json", *PROVE[7:], "--tariffs", "tariffs.json"]
+    assert main([*argv, "--out", "greedy-bundle.json"]) == EXIT_INVALID
+    out = capsys.readouterr().out
+    assert "REFUSED before proving (classe_a_price_above_cap)" in out
+    assert "invoice.right" in out and "100.00 EUR" in out
+    assert not (d / "greedy-bundle.json").exists()
+    for side in ("right", "left"):
+        equipment[side]["price_cents"] = 10000
+    (d / "fair.json").write_text(json.dumps(equipment))
+    argv[6] = "fair.json"
+    assert main([*argv, "--out", "fair-bundle.json"]) == EXIT_OK
+    assert json.loads((d / "fair-bundle.json").read_text())["invoice"]["right"]["classe"] == "A"
 
 
 def test_inspect_lists_every_field_v2_discloses(walkthrough, capsys, monkeypatch):

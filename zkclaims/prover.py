@@ -22,8 +22,9 @@ from zkclaims.circuits.equipment import CIRCUIT_NAME, EquipmentClaimCircuit, len
 from zkclaims.commitment import patient_tag
 from zkclaims.domain.attestation import Attestation
 from zkclaims.domain.bundle import ClaimBundle, PublicInputs, claim_context
-from zkclaims.domain.checks import precheck_claim
+from zkclaims.domain.checks import precheck_claim, price_invoice
 from zkclaims.domain.invoice import Claim, check_invoice, invoice_for
+from zkclaims.domain.lpp import TariffTable
 from zkclaims.domain.models import Equipment, LensClass, LensDesign
 from zkclaims.domain.packing import day_number
 from zkclaims.domain.rules import RULES_2020, Rules
@@ -115,6 +116,7 @@ def prove_claim(
     rules: Rules = RULES_2020,
     backend: str | None = None,
     today: _dt.date | None = None,
+    tariffs: TariffTable | None = None,
 ) -> ClaimBundle:
     """Prove that ``equipment`` falls in the bracket its lens designs and classes give.
 
@@ -126,9 +128,12 @@ def prove_claim(
     (``delivery_in_future``, ``delivery_before_prescription``, ``rules_not_in_force``,
     ``prescription_not_valid``); lens classes come from ``rules.classify_lens`` (a near or
     progressive lens without addition raises :class:`~zkclaims.errors.RuleError`); the
-    invoice's grouping codes are checked (``ClaimRejected`` ``grouping_code_mismatch``). The
-    attestation's signature, the insurer's deadline and the law's price caps are the
-    insurer's to check (:class:`zkclaims.verifier.Verifier`).
+    invoice's grouping codes are checked (``ClaimRejected`` ``grouping_code_mismatch``); with
+    ``tariffs`` (the LPP table the insurer uses, :func:`zkclaims.domain.lpp.load_tariffs`)
+    the law's classe A price caps too (``classe_a_price_above_cap``, naming the element and
+    the cap). The attestation's signature and the insurer's deadline are the insurer's to
+    check, and it checks the caps again against its own table
+    (:class:`zkclaims.verifier.Verifier`).
     """
     for name, value, kind in (("attestation", attestation, Attestation),
                               ("equipment", equipment, Equipment), ("claim", claim, Claim),
@@ -154,6 +159,12 @@ def prove_claim(
     )
     invoice = invoice_for(equipment, classes=classes, birth_date=birth)
     check_invoice(invoice)
+    if tariffs is not None:  # the law's caps; the AMO regime changes amounts, not caps
+        if not isinstance(tariffs, TariffTable):
+            raise InvalidInputError("tariffs", type(tariffs).__name__,
+                                    "must be a TariffTable (zkclaims.domain.lpp.load_tariffs)")
+        price_invoice(invoice, delivered_on=claim.delivered_on, birth_date=birth,
+                      tariffs=tariffs)
     r1cs, qap, pk = statement()
     # statement() checked once that the shipped id is r1cs.digest(): no re-hash per proof
     circuit_id = circuit_info(CIRCUIT_NAME)["circuit_id"]

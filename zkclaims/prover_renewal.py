@@ -27,6 +27,7 @@ from zkclaims.circuits.renewal import CIRCUIT_NAME, RenewalCircuit
 from zkclaims.domain.attestation import Attestation
 from zkclaims.domain.bundle import ClaimBundle
 from zkclaims.domain.invoice import Claim
+from zkclaims.domain.lpp import TariffTable
 from zkclaims.domain.models import Equipment
 from zkclaims.domain.renewal import (
     OPTICIAN_ADAPTATION,
@@ -219,13 +220,15 @@ def prove_claim_with_renewal(
     rules: Rules = RULES_2020,
     backend: str | None = None,
     today: _dt.date | None = None,
+    tariffs: TariffTable | None = None,
 ) -> ClaimBundle:
     """Prove an equipment claim and its early renewal; return the bundle with ``renewal``.
 
     The renewal is checked first (nothing is proven when the insurer would refuse it), then
     :func:`zkclaims.prover.prove_claim` proves the equipment and :func:`prove_renewal` the
     change of vision, under the same claim context. ``renewal_criteria``: the insurer's
-    accepted set (default: ``rules.renewal_criteria``).
+    accepted set (default: ``rules.renewal_criteria``); ``tariffs``: as for
+    :func:`~zkclaims.prover.prove_claim`.
     """
     from zkclaims.prover import prove_claim
 
@@ -237,7 +240,7 @@ def prove_claim_with_renewal(
     _check_pair(previous_opening, previous_attestation, opening, attestation, criteria,
                 getattr(claim, "delivered_on", None))
     bundle = prove_claim(opening, attestation=attestation, equipment=equipment, claim=claim,
-                         rules=rules, backend=backend, today=today)
+                         rules=rules, backend=backend, today=today, tariffs=tariffs)
     evidence = _prove_checked(previous_opening, previous_attestation, opening,
                               bundle.context(), criteria, backend)
     return bundle.model_copy(update={"renewal": evidence})

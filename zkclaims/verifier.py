@@ -81,10 +81,10 @@ from zkclaims.circuits import (
 )
 from zkclaims.commitment import patient_tag
 from zkclaims.domain.bundle import ClaimBundle, load_bundle
-from zkclaims.domain.checks import ClaimHistory, precheck_claim
+from zkclaims.domain.checks import ClaimHistory, precheck_claim, price_invoice
 from zkclaims.domain.contract import Contract
 from zkclaims.domain.invoice import check_invoice, reimburse_invoice
-from zkclaims.domain.lpp import TariffTable, price_elements
+from zkclaims.domain.lpp import TariffTable
 from zkclaims.domain.models import Decision
 from zkclaims.domain.patient import Beneficiary
 from zkclaims.domain.rules import RULES_2020, Rules
@@ -318,15 +318,9 @@ class Verifier:
                        prescriber_kind=att.prescriber_kind, birth_date=beneficiary.birth_date,
                        rules=self.rules, today=today,
                        claim_deadline_days=self.claim_deadline_days)
-        try:
-            prices = price_elements(invoice.lines(), delivered_on=claim.delivered_on,
-                                    birth_date=beneficiary.birth_date,
-                                    amo_regime=beneficiary.amo_regime, tariffs=self.tariffs)
-        except ClaimRejected as exc:  # its messages name the element: name the bundle field
-            message = str(exc).removeprefix(f"{exc.reason}: ")
-            if message.startswith(("right", "left", "frame")):
-                message = f"invoice.{message}"
-            raise ClaimRejected(exc.reason, message) from None
+        prices = price_invoice(invoice, delivered_on=claim.delivered_on,
+                               birth_date=beneficiary.birth_date,
+                               amo_regime=beneficiary.amo_regime, tariffs=self.tariffs)
         expected = bundle.expected_public_inputs()
         if expected != bundle.public_inputs:
             diff = [

@@ -36,6 +36,9 @@ def _add_prove(sub: Sub) -> None:
     p.add_argument("--out", required=True, help="where to write the bundle")
     p.add_argument("--today", default=None, metavar="YYYY-MM-DD",
                    help="the day of the pre-check (default: today)")
+    p.add_argument("--tariffs", default=None, metavar="FILE",
+                   help="the LPP rules table the insurer uses (from `zkclaims tariffs import`):"
+                   " a classe A price above its cap is refused before proving")
     p.add_argument("--backend", default=None, help="group backend: arkworks (default) or py_ecc")
     renewal.add_prove_options(p)
     p.set_defaults(func=_cmd_prove)
@@ -58,11 +61,16 @@ def _cmd_prove(args: argparse.Namespace) -> int:
     today = iso_date(args.today, "--today") if args.today else None
     backend = check_backend(args.backend)
     previous = renewal.renewal_inputs(args)
+    tariffs = None
+    if args.tariffs:
+        from zkclaims.domain.lpp import load_tariffs
+
+        tariffs = load_tariffs(args.tariffs, "--tariffs")
     t0 = time.perf_counter()
     try:
         if previous is None:
             bundle = prove_claim(opening, attestation=attestation, equipment=equipment,
-                                 claim=claim, backend=backend, today=today)
+                                 claim=claim, backend=backend, today=today, tariffs=tariffs)
         else:
             from zkclaims.prover_renewal import prove_claim_with_renewal
 
@@ -71,7 +79,7 @@ def _cmd_prove(args: argparse.Namespace) -> int:
                 previous_opening=previous[0], previous_attestation=previous[1],
                 renewal_criteria=renewal.parse_criteria(args.renewal_criteria,
                                                         "--renewal-criteria"),
-                backend=backend, today=today)
+                backend=backend, today=today, tariffs=tariffs)
     except ClaimRejected as exc:  # the pre-check: the insurer would refuse it, nothing proved
         message = str(exc).removeprefix(f"{exc.reason}: ")
         print(f"REFUSED before proving ({exc.reason}): {message}")

@@ -28,16 +28,18 @@ is for that patient; the proof's patient tag checks it).
 from __future__ import annotations
 
 import datetime as _dt
+from typing import Any
 
 from pydantic import field_validator
 
 from zkclaims.domain.base import Model
+from zkclaims.domain.lpp import TariffTable, price_elements
 from zkclaims.domain.models import PrescriberKind
 from zkclaims.domain.packing import field_element_text
 from zkclaims.domain.rules import RULES_2020, Rules, next_renewal_date, valid_on, validity_end
 from zkclaims.errors import ClaimRejected, InvalidInputError
 
-__all__ = ["PRECHECK_REASONS", "precheck_claim", "ClaimHistory", "check_renewal"]
+__all__ = ["PRECHECK_REASONS", "precheck_claim", "price_invoice", "ClaimHistory", "check_renewal"]
 
 #: The reasons of :func:`precheck_claim`, in the order it checks them.
 PRECHECK_REASONS = (
@@ -188,3 +190,28 @@ def check_renewal(
             f" {first.isoformat()}, the end of the renewal period after the last reimbursed"
             f" delivery {last.isoformat()} (spec §5)",
         )
+
+
+def price_invoice(
+    invoice: Any,
+    *,
+    delivered_on: _dt.date,
+    birth_date: _dt.date,
+    amo_regime: str = "general",
+    tariffs: TariffTable | None = None,
+) -> dict[str, Any]:
+    """Price an invoice's elements by the law, naming the bundle's field on a rejection.
+
+    :func:`zkclaims.domain.lpp.price_elements` of ``invoice`` (an
+    :class:`~zkclaims.domain.invoice.Invoice`), its messages prefixed ``invoice.``.
+    The prover calls it before proving when given the insurer's table, the verifier on every
+    claim: a classe A price above the law's cap is ``classe_a_price_above_cap`` on both sides.
+    """
+    try:
+        return price_elements(invoice.lines(), delivered_on=delivered_on, birth_date=birth_date,
+                              amo_regime=amo_regime, tariffs=tariffs)
+    except ClaimRejected as exc:
+        message = str(exc).removeprefix(f"{exc.reason}: ")
+        if message.startswith(("right", "left", "frame")):
+            message = f"invoice.{message}"
+        raise ClaimRejected(exc.reason, message) from None
