@@ -480,3 +480,23 @@ def test_attestation_day_must_fit_the_packing(signed):
     for day in ("1969-12-31", "2149-06-07"):
         with pytest.raises(InvalidInputError, match=f"prescription_day.*{day}"):
             Attestation.model_validate({**data, "prescription_day": day})
+
+
+def test_point_decoding_recovers_exactly_the_curve_points():
+    """For any y: a recovered x lies on the curve with the asked sign; None only when
+    (y^2 - 1) / (d y^2 + 1) is not a square (Euler's criterion) or x = 0 with the sign set."""
+    import secrets
+
+    from zkclaims.prescriber import ed25519 as e
+
+    p = e.P
+    for y in [0, 1, 2, p - 1, *(secrets.randbelow(p) for _ in range(300))]:
+        x2 = (y * y - 1) * pow(e._D * y * y + 1, p - 2, p) % p
+        square = x2 == 0 or pow(x2, (p - 1) // 2, p) == 1
+        for sign in (0, 1):
+            x = e._recover_x(y, sign)
+            if x is None:
+                assert not square or (x2 == 0 and sign == 1), (y, sign)
+            else:
+                assert (-x * x + y * y - 1 - e._D * x * x * y * y) % p == 0, (y, sign)
+                assert x & 1 == sign or x == 0, (y, sign)

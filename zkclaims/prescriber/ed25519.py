@@ -44,14 +44,17 @@ Point = tuple[int, int, int, int]  # extended coordinates (X, Y, Z, T), x = X/Z,
 
 def _recover_x(y: int, sign: int) -> int | None:
     """Return the x of the point with this y and sign bit (RFC 8032 §5.1.3), or None."""
-    x2 = (y * y - 1) * pow(_D * y * y + 1, P - 2, P) % P
-    if x2 == 0:
+    # x^2 = u / v; one exponentiation for the square root and the division (RFC 8032 §5.1.3)
+    u, v = (y * y - 1) % P, (_D * y * y + 1) % P
+    if u == 0:
         return None if sign else 0  # x = 0 with the sign bit set is not canonical
-    x = pow(x2, (P + 3) // 8, P)
-    if (x * x - x2) % P:
+    v3 = v * v * v % P
+    x = u * v3 * pow(u * v3 * v3 * v % P, (P - 5) // 8, P) % P
+    vx2 = v * x * x % P
+    if vx2 != u:
+        if vx2 != P - u:
+            return None  # not a square: no point with this y
         x = x * _SQRT_M1 % P
-    if (x * x - x2) % P:
-        return None  # not a square: no point with this y
     if x & 1 != sign:
         x = P - x
     return x
