@@ -28,7 +28,7 @@ import re
 import sys
 from collections.abc import Sequence
 from types import ModuleType
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from zkclaims.cli import (
     ceremony,
@@ -43,7 +43,6 @@ from zkclaims.cli import (
     trust,
 )
 from zkclaims.cli._common import EXIT_INVALID, EXIT_MALFORMED, EXIT_OK, pydantic_line
-from zkclaims.cli._strict import strict_subparsers
 from zkclaims.errors import ZkClaimsError, echo_value
 
 __all__ = ["EXIT_OK", "EXIT_INVALID", "EXIT_MALFORMED", "GROUPS", "build_parser", "main"]
@@ -72,6 +71,19 @@ class _UsageError(SystemExit):
 
 
 class _Parser(argparse.ArgumentParser):
+    """The parser of ``zkclaims`` and, as argparse's default, of every subcommand under it.
+
+    argparse hands the arguments no subcommand knows back to the top-level parser, whose
+    message would say ``zkclaims: unrecognized arguments``; here the innermost command refuses
+    them itself (``zkclaims circuits verify: unrecognized arguments: ...``, also in ``--json``).
+    """
+
+    def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
+        ns, extras = super().parse_known_args(args, namespace)
+        if extras:
+            self.error(f"unrecognized arguments: {' '.join(extras)}")
+        return ns, extras
+
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
         print(f"{self.prog}: error: {message}", file=sys.stderr)
@@ -87,8 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
         "usage. `zkclaims COMMAND --help` describes each command.",
     )
     parser.add_argument("--version", action="version", version=f"zkclaims {_version()}")
-    # every (sub)command names itself when it refuses an argument (``zkclaims trust add: ...``)
-    sub = strict_subparsers(parser, dest="command", required=True, metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for group in GROUPS:
         group.register(sub)
     _describe_commands(parser)

@@ -15,7 +15,6 @@ from contextlib import contextmanager
 from typing import Any
 
 from zkclaims.cli._common import EXIT_INVALID, EXIT_OK, Sub, emit
-from zkclaims.cli._strict import strict_subparsers
 
 __all__ = ["register", "circuit_shape"]
 
@@ -301,10 +300,10 @@ def register(sub: Sub) -> None:
         "ceremony", help="multi-party Groth16 setup (snarkjs .ptau / .zkey files)",
         description="The multi-party setup ceremony: phase 1 (powers of tau) and phase 2 "
         "(per circuit), in snarkjs's formats. See docs/ceremony.md.")
-    csub = strict_subparsers(p, dest="phase", required=True, metavar="PHASE")
+    csub = p.add_subparsers(dest="phase", required=True, metavar="PHASE")
 
     p1 = _sub(csub, "phase1", "powers of tau (.ptau): shared by every circuit up to 2^k rows")
-    s1 = strict_subparsers(p1, dest="action", required=True, metavar="ACTION")
+    s1 = p1.add_subparsers(dest="action", required=True, metavar="ACTION")
     a = _sub(s1, "new", "write a blank accumulator for 2^POWER rows (no contribution yet)")
     a.add_argument("out", metavar="OUT.ptau", help="the .ptau file to write")
     a.add_argument("--power", type=int, required=True, help="k: the file serves circuits of "
@@ -328,7 +327,7 @@ def register(sub: Sub) -> None:
     a.set_defaults(func=_p1_verify)
 
     p2 = _sub(csub, "phase2", "per-circuit delta (.zkey)")
-    s2 = strict_subparsers(p2, dest="action", required=True, metavar="ACTION")
+    s2 = p2.add_subparsers(dest="action", required=True, metavar="ACTION")
     circuit_help = "a statement's name (e.g. optique-equipement-2020) or an iden3 .r1cs file"
     ptau_help = "the prepared phase-1 file (.ptau)"
     a = _sub(s2, "new", "write the initial key of a circuit from a prepared .ptau")

@@ -10,7 +10,6 @@ from zkclaims.cli._common import (
     Sub,
     emit,
 )
-from zkclaims.cli._strict import strict_subparsers
 
 
 def _add_circuits(sub: Sub) -> None:
@@ -24,7 +23,7 @@ def _add_circuits(sub: Sub) -> None:
         "development (keys marked one-party: verifiers refuse them unless opted in through "
         "zkclaims.hazmat). `zkclaims circuits verify` replays the committed transcript.",
     )
-    csub = strict_subparsers(p, dest="circuits_command", required=True, metavar="ACTION")
+    csub = p.add_subparsers(dest="circuits_command", required=True, metavar="ACTION")
     b = csub.add_parser("build", help="compile, set up and write the artifacts",
                         description="Compile each statement and (re)build its artifacts.")
     b.add_argument("--ceremony", action="store_true",
