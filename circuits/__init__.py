@@ -147,16 +147,24 @@ def load_proving_key(name: str) -> Any:
     return pk
 
 
+#: ``proving_statement`` results by (circuit class, statement name); see :func:`clear_caches`.
+_STATEMENTS: dict[tuple[type, str], tuple[Any, Any, Any]] = {}
+
+
 def proving_statement(circuit: Any, name: str) -> tuple[Any, Any, Any]:
     """``(r1cs, qap, proving_key)`` of ``circuit``, checked against the artifacts of ``name``.
 
-    ``circuit`` is a :class:`~zkclaims.circuit.Circuit` instance; it is compiled here.
+    ``circuit`` is a :class:`~zkclaims.circuit.Circuit` instance, compiled on the first call
+    for its class and ``name``; later calls return the same triple until :func:`clear_caches`.
 
     Raises :class:`MalformedInputError` when the shipped artifacts were built for another
     version of the circuit (run ``zkclaims circuits build``).
     """
     from zkclaims.groth16 import QAP
 
+    key = (type(circuit), name)
+    if key in _STATEMENTS:
+        return _STATEMENTS[key]
     r1cs = circuit.compile()
     info = circuit_info(name)
     if info["circuit_id"] != r1cs.digest():
@@ -164,7 +172,8 @@ def proving_statement(circuit: Any, name: str) -> tuple[Any, Any, Any]:
             f"circuit_id: the shipped artifacts of {name} are for {info['circuit_id']},"
             f" the circuit compiles to {r1cs.digest()}: run `zkclaims circuits build`"
         )
-    return r1cs, QAP.from_r1cs(r1cs), load_proving_key(name)
+    _STATEMENTS[key] = (r1cs, QAP.from_r1cs(r1cs), load_proving_key(name))
+    return _STATEMENTS[key]
 
 
 # --------------------------------------------------------------------------------------------
@@ -248,3 +257,4 @@ def clear_caches() -> None:
     """Forget every artifact read so far (after a rebuild, or when the folder changes)."""
     for f in (circuit_info, find_by_circuit_id, load_proving_key, load_verifying_key):
         f.cache_clear()
+    _STATEMENTS.clear()

@@ -391,9 +391,14 @@ def test_a_circuit_other_than_the_shipped_one_is_refused_before_proving():
     """Artifacts built for another version of a statement are never used to prove."""
     from zkclaims.circuits import proving_statement
     from zkclaims.circuits.renewal import RenewalCircuit
+
     from zkclaims.errors import MalformedInputError
 
     with pytest.raises(MalformedInputError, match=r"circuit_id: .*circuits build"):
         proving_statement(RenewalCircuit(), CIRCUIT_NAME)
     r1cs, qap, pk = proving_statement(EquipmentClaimCircuit(), CIRCUIT_NAME)
     assert pk.circuit_id == r1cs.digest() == qap.circuit_id
+    # cached for the shipped circuit, never handed to another one under the same name
+    assert proving_statement(EquipmentClaimCircuit(), CIRCUIT_NAME)[2] is pk
+    with pytest.raises(MalformedInputError, match=r"circuit_id: .*circuits build"):
+        proving_statement(RenewalCircuit(), CIRCUIT_NAME)

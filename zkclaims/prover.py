@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Sequence
-from functools import lru_cache
 from typing import Any
 
 from zkclaims.circuits import circuit_info, proving_statement
@@ -38,7 +37,6 @@ from zkclaims.prescriber import Opening
 __all__ = ["ClaimBundle", "prove_claim", "equipment_witness", "statement"]
 
 
-@lru_cache(maxsize=1)
 def statement() -> tuple[Any, Any, Any]:
     """``(r1cs, qap, proving_key)`` of the equipment statement (checked against each other)."""
     return proving_statement(EquipmentClaimCircuit(), CIRCUIT_NAME)

@@ -19,7 +19,6 @@ holds is in it.
 from __future__ import annotations
 
 import datetime as _dt
-from functools import lru_cache
 from typing import Any
 
 from zkclaims.circuits import circuit_info, proving_statement
@@ -55,7 +54,6 @@ from zkclaims.prescriber import Opening
 __all__ = ["renewal_statement", "renewal_witness", "prove_renewal", "prove_claim_with_renewal"]
 
 
-@lru_cache(maxsize=1)
 def renewal_statement() -> tuple[Any, Any, Any]:
     """``(r1cs, qap, proving_key)`` of the renewal statement (checked against each other)."""
     return proving_statement(RenewalCircuit(), CIRCUIT_NAME)
