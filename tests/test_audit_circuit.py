@@ -740,7 +740,9 @@ def test_a_presbyopes_far_single_vision_lens_cannot_be_claimed_one_class_higher(
 def test_gadgets_and_statements_never_read_values():
     """Structure cannot depend on values if the statement code never reads one: no
     ``api.value``, ``.val`` or ``.compiling`` in the gadgets or the shipped statement (hints
-    are the only way to advice)."""
+    are the only way to advice). The prover's witness-only fast path reads values
+    (``zkclaims.circuit.native``) but records no constraint: the system always comes from
+    compiling, and test_poseidon checks the fast path's witnesses equal the symbolic ones."""
     import inspect
     import re
 

@@ -326,6 +326,8 @@ def test_full_statement_honest_witness_and_outputs():
     sol = EquipmentClaimCircuit().solve(a)
     assert sol.output("class_right") == 0 and sol.output("class_left") == 1
     assert sol.r1cs.is_satisfied(sol.witness)
+    # the prover's path (Poseidon computed natively) gives the same witness
+    assert EquipmentClaimCircuit().witness(a) == [v % R for v in sol.witness]
     assert sol.public_inputs == [a[k] for k in (
         "commitment", "patient_tag", "design_right", "class_right", "design_left", "class_left",
         "prescription_day", "claim_context")]
@@ -356,8 +358,11 @@ OTHER = Patient(ins="2 85 02 75 012 345 21", birth_date=dt.date(1968, 6, 1))
 def test_full_statement_refuses_each_tampered_input(field, value):
     a = _assignment()
     assert a[field] != value
-    with pytest.raises(UnsatisfiedConstraintError):
+    with pytest.raises(UnsatisfiedConstraintError) as symbolic:
         EquipmentClaimCircuit().solve({**a, field: value})
+    with pytest.raises(UnsatisfiedConstraintError) as prover_path:  # witness-only mode
+        EquipmentClaimCircuit().witness({**a, field: value})
+    assert str(prover_path.value) == str(symbolic.value)
     forged = EquipmentClaimCircuit().solve({**a, field: value}, check=False)
     assert not forged.r1cs.is_satisfied(forged.witness)
 

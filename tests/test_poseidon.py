@@ -201,3 +201,62 @@ def test_hash3_gadget_equals_native_scalar_and_batch() -> None:
     c[2] = (c[2] + 1) % R
     with pytest.raises(UnsatisfiedConstraintError, match=r"commitment.*batch element 2"):
         Commit3().solve({"c": c, "a": cols[0], "b": cols[1], "d": cols[2]})
+
+
+# -- witness-only mode (the prover's path): native values, the same variables -------------------
+
+
+class PermConst(Circuit):
+    """Constants only (every S-box free), then a mix of constant and variable lanes."""
+
+    x = private()
+
+    def define(self, api: Builder) -> None:
+        for i, o in enumerate(g.poseidon_permute(api, [1, 2, 3])):
+            api.output(f"c{i}", o)
+        mixed = g.poseidon_permute(api, [api.constant(5), self.x, 0, api.constant(9), self.x])
+        api.assert_equal(mixed[1] * 1, mixed[1])
+        api.output("m1", mixed[1])
+
+
+@pytest.mark.parametrize("circuit, inputs", [
+    (Perm3(), {"s": [0, 1, R - 1]}),
+    (Perm5(), {"s": [7, 0, 0, R - 2, 123456789]}),
+    (Commit(), {"c": poseidon.hash2(11, 12, domain=42), "a": 11, "b": 12}),
+    (Commit3(), {"c": poseidon.hash3(1, 2, 3, domain=7), "a": 1, "b": 2, "d": 3}),
+    (PermConst(), {"x": 77}),
+])
+def test_witness_only_mode_gives_the_symbolic_witness(circuit, inputs) -> None:
+    full = circuit.solve(inputs)
+    fast = circuit.witness(inputs)
+    assert fast == [v % R for v in full.witness]
+    assert circuit.compile(check_unused=True).is_satisfied(fast)
+
+
+def test_witness_only_mode_fails_where_the_symbolic_mode_fails() -> None:
+    bad = {"c": poseidon.hash2(11, 12, domain=42) + 1, "a": 11, "b": 12}
+    with pytest.raises(UnsatisfiedConstraintError) as symbolic:
+        Commit().solve(bad)
+    with pytest.raises(UnsatisfiedConstraintError) as native:
+        Commit().witness(bad)
+    assert str(native.value).split(" (A = ")[0] == str(symbolic.value).split(" (A = ")[0]
+    assert "commitment[240]" in str(native.value)
+
+
+def test_mds_entries_are_all_nonzero() -> None:
+    # the witness-only path relies on it: one non-constant lane makes every lane non-constant
+    from zkclaims.poseidon_constants import MDS
+
+    for t, rows in MDS.items():
+        assert len(rows) == t and all(len(row) == t and all(m % R for m in row) for row in rows)
+
+
+def test_native_mul_only_in_witness_only_mode() -> None:
+    from zkclaims.errors import CircuitError
+
+    for builder in (Builder(compiling=True), Builder(compiling=False)):
+        with pytest.raises(CircuitError, match="native_mul"):
+            builder.native_mul(4)
+    for kwargs in ({"compiling": True}, {"compiling": False, "batch_size": 3}):
+        with pytest.raises(CircuitError, match="witness_only"):
+            Builder(witness_only=True, **kwargs)

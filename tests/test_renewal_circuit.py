@@ -443,6 +443,8 @@ def test_full_statement_honest_witness():
     a = _assignment()
     sol = RenewalCircuit().solve(a)
     assert sol.r1cs.is_satisfied(sol.witness)
+    # the prover's path (both Poseidon openings computed natively) gives the same witness
+    assert RenewalCircuit().witness(a) == [v % R for v in sol.witness]
     assert sol.public_inputs == [a[k] for k in (
         "previous_commitment", "new_commitment", "criteria", "claim_context")]
 
@@ -452,6 +454,8 @@ def test_two_patients_cannot_be_proven_one():
     a = _assignment(new_patient=OTHER)
     with pytest.raises(UnsatisfiedConstraintError, match="commitment.new"):
         RenewalCircuit().solve(a)
+    with pytest.raises(UnsatisfiedConstraintError, match="commitment.new"):
+        RenewalCircuit().witness(a)  # the prover's path names the same constraint
     with pytest.raises(UnsatisfiedConstraintError, match="commitment.previous"):
         RenewalCircuit().solve({**a, "patient": OTHER.field_element()})
 
