@@ -6,7 +6,9 @@ claim verification. Measured, interleaved A B A B ... so that both see the same 
 
 * ``prove``   A = :func:`zkclaims.prover.prove_claim` (the equipment claim alone);
               B = :func:`zkclaims.prover_renewal.prove_claim_with_renewal` (equipment proof +
-              renewal proof, with the renewal's clear-text checks);
+              renewal proof, with the renewal's clear-text checks); both with the prover's
+              default worker threads (one per core: :mod:`zkclaims.groth16.workers`);
+* ``prove_1_thread`` the same two, each under ``prover_threads(1)``: all work on one thread;
 * ``verify``  A = :meth:`Verifier.verify` of the equipment bundle's JSON (no renewal due);
               B = the same for the renewal bundle inside the renewal period (both
               attestations, the ledger-bound public inputs, both proofs in one multi-pairing);
@@ -122,8 +124,18 @@ def run(repeat: int) -> dict[str, Any]:
     ren = (v.verifying_key(b.renewal.circuit_id), b.renewal.public_inputs.as_list(),
            Proof.from_bytes(bytes.fromhex(b.renewal.proof), circuit_id=b.renewal.circuit_id))
     assert verify(*eq) and verify(*ren) and verify_together([eq, ren])
+    from zkclaims.groth16.workers import prover_threads, thread_count
+
+    def one_thread(fn: Callable[[], Any]) -> Callable[[], Any]:
+        def run_serial() -> Any:
+            with prover_threads(1):
+                return fn()
+        return run_serial
+
     results = {
         "prove": side_by_side(s["prove_a"], s["prove_b"], repeat),
+        "prove_1_thread": side_by_side(one_thread(s["prove_a"]), one_thread(s["prove_b"]),
+                                       repeat),
         "verify": side_by_side(
             lambda: v.verify(json_a, beneficiary=record, today=TODAY),
             lambda: v.verify(json_b, beneficiary=record, history=history, today=TODAY),
@@ -132,7 +144,8 @@ def run(repeat: int) -> dict[str, Any]:
                                 lambda: verify_together([eq, ren]), 4 * repeat),
     }
     return {"format": "zkclaims-bench-renewal/v1", "results": results,
-            "targets": {"prove": 2.0, "verify": 2.0}, "machine": machine()}
+            "targets": {"prove": 2.0, "verify": 2.0}, "prover_threads": thread_count(),
+            "machine": machine()}
 
 
 def machine() -> dict[str, Any]:
@@ -150,6 +163,7 @@ def report(doc: dict[str, Any]) -> str:
     """Format the results as a small table."""
     labels = {
         "prove": ("equipment claim", "renewal claim (2 proofs)"),
+        "prove_1_thread": ("equipment claim", "renewal claim (2 proofs)"),
         "verify": ("one claim", "renewal claim (joint)"),
         "pairing": ("2 separate checks", "1 joint check"),
     }

@@ -332,9 +332,10 @@ def _synthetic_section(doc: dict[str, Any]) -> list[str]:
     if busy:
         out.append("Cores kept busy while proving (CPU time ÷ wall time): " + "; ".join(
             f"{be} {lo:.2f}–{hi:.2f}" for be, (lo, hi) in busy.items())
-            + f" (of {doc['machine']['cores']}). snarkjs proves with worker threads, zkclaims "
-            "on one thread: on a loaded machine snarkjs loses more, so ours ÷ snarkjs moves "
-            "with the load.")
+            + f" (of {doc['machine']['cores']}). Both prove with worker threads (zkclaims: "
+            "the multi-scalar multiplications, one thread per core, while the calling thread "
+            "computes the quotient polynomial): on a loaded machine both lose, so ours ÷ "
+            "snarkjs moves with the load.")
     out.append("")
     batch = sorted(find(doc, "groth16.verify_batch", "arkworks"),
                    key=lambda m: m["params"]["batch"])

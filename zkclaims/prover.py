@@ -6,15 +6,16 @@ proving work**, classifies each lens with the rules engine (spec §2), builds th
 (designs, classes, grouping codes) and checks it as the insurer will
 (:func:`zkclaims.domain.invoice.check_invoice`), then computes the claim context, the
 per-claim patient tag and the witness of the equipment statement (``circuits/equipment.py``)
-and proves it with Groth16 using the shipped proving key. The bundle holds no prescription,
+and proves it with Groth16 using the shipped proving key (:func:`start_claim` stops once the
+proof is started, for a caller with a second proof to build). The bundle holds no prescription,
 no patient identity, no blinding and no far/near usage.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
 
 from zkclaims.circuits import circuit_info, proving_statement
 from zkclaims.circuits.equipment import CIRCUIT_NAME, EquipmentClaimCircuit, lens_inputs
@@ -34,7 +35,8 @@ from zkclaims.errors import (
 )
 from zkclaims.prescriber import Opening
 
-__all__ = ["ClaimBundle", "prove_claim", "equipment_witness", "statement"]
+__all__ = ["ClaimBundle", "PendingClaim", "prove_claim", "start_claim", "equipment_witness",
+           "statement"]
 
 
 def statement() -> tuple[Any, Any, Any]:
@@ -133,6 +135,27 @@ def prove_claim(
     check, and it checks the caps again against its own table
     (:class:`zkclaims.verifier.Verifier`).
     """
+    return start_claim(opening, attestation=attestation, equipment=equipment, claim=claim,
+                       rules=rules, backend=backend, today=today, tariffs=tariffs).finish()
+
+
+def start_claim(
+    opening: Opening,
+    *,
+    attestation: Attestation,
+    equipment: Equipment,
+    claim: Claim,
+    rules: Rules = RULES_2020,
+    backend: str | None = None,
+    today: _dt.date | None = None,
+    tariffs: TariffTable | None = None,
+) -> PendingClaim:
+    """:func:`prove_claim` up to the start of the proof; ``finish()`` returns the bundle.
+
+    Every check and error of :func:`prove_claim` happens here; the proof's MSMs then run on
+    worker threads, so the caller may build another witness before calling ``finish()``
+    (:func:`zkclaims.prover_renewal.prove_claim_with_renewal`).
+    """
     for name, value, kind in (("attestation", attestation, Attestation),
                               ("equipment", equipment, Equipment), ("claim", claim, Claim),
                               ("opening", opening, Opening)):
@@ -163,6 +186,28 @@ def prove_claim(
                                     "must be a TariffTable (zkclaims.domain.lpp.load_tariffs)")
         price_invoice(invoice, delivered_on=claim.delivered_on, birth_date=birth,
                       tariffs=tariffs)
+    return _start_proof(opening, attestation, claim, invoice, classes, usages, backend)
+
+
+class PendingClaim(NamedTuple):
+    """An equipment claim whose proof's MSMs run on worker threads (:func:`_start_proof`)."""
+
+    context: int
+    finish: Callable[[], ClaimBundle]
+
+
+def _start_proof(
+    opening: Opening,
+    attestation: Attestation,
+    claim: Claim,
+    invoice: Any,
+    classes: tuple[LensClass, LensClass],
+    usages: tuple[Any, Any],
+    backend: str | None,
+) -> PendingClaim:
+    """Build the witness of a checked claim and start its proof; ``finish()`` waits for it."""
+    from zkclaims.groth16.proving import start_proof
+
     r1cs, qap, pk = statement()
     # statement() checked once that the shipped id is r1cs.digest(): no re-hash per proof
     circuit_id = circuit_info(CIRCUIT_NAME)["circuit_id"]
@@ -172,9 +217,8 @@ def prove_claim(
         opening, designs=[LensDesign.from_code(d) for d, _ in lenses],
         nears=[n for _, n in lenses], classes=classes, context=context,
     )
-    from zkclaims.groth16 import prove
-
-    proof = prove(pk, qap, witness, backend=backend)
+    pending = start_proof(pk, qap, witness, backend=backend)
+    rx = opening.prescription
     public = PublicInputs(
         commitment=opening.commitment,
         patient_tag=str(witness[2]),
@@ -187,11 +231,15 @@ def prove_claim(
     )
     if public.as_list() != witness[1 : 1 + r1cs.n_public]:  # pragma: no cover - invariant
         raise ProofError("public_inputs: the witness's public inputs differ from the bundle's")
-    return ClaimBundle(
-        circuit_id=circuit_id,
-        claim=claim,
-        invoice=invoice,
-        attestation=attestation,
-        public_inputs=public,
-        proof=proof.to_bytes().hex(),
-    )
+
+    def finish() -> ClaimBundle:
+        return ClaimBundle(
+            circuit_id=circuit_id,
+            claim=claim,
+            invoice=invoice,
+            attestation=attestation,
+            public_inputs=public,
+            proof=pending.result().to_bytes().hex(),
+        )
+
+    return PendingClaim(context, finish)

@@ -19,6 +19,7 @@ holds is in it.
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Callable
 from typing import Any
 
 from zkclaims.circuits import circuit_info, proving_statement
@@ -180,16 +181,29 @@ def _prove_checked(
     backend: str | None,
 ) -> RenewalEvidence:
     """Prove a renewal whose clear-text checks passed (:func:`_check_pair`)."""
+    return _start_checked(previous_opening, previous_attestation, new_opening, claim_context,
+                          criteria, backend)()
+
+
+def _start_checked(
+    previous_opening: Opening,
+    previous_attestation: Attestation,
+    new_opening: Opening,
+    claim_context: int,
+    criteria: RenewalCriterion,
+    backend: str | None,
+) -> Callable[[], RenewalEvidence]:
+    """Build the witness and start the proof of a checked renewal; the callable waits for it."""
     if isinstance(claim_context, bool) or not isinstance(claim_context, int) or not (
         0 <= claim_context < R
     ):
         raise InvalidInputError("claim_context", claim_context, "must be an int in [0, r)")
+    from zkclaims.groth16.proving import start_proof
+
     r1cs, qap, pk = renewal_statement()
     witness = renewal_witness(previous_opening, new_opening, criteria=int(criteria),
                               claim_context=claim_context)
-    from zkclaims.groth16 import prove
-
-    proof = prove(pk, qap, witness, backend=backend)
+    pending = start_proof(pk, qap, witness, backend=backend)
     public = RenewalPublicInputs(
         previous_commitment=previous_opening.commitment,
         new_commitment=new_opening.commitment,
@@ -198,12 +212,16 @@ def _prove_checked(
     )
     if public.as_list() != witness[1 : 1 + r1cs.n_public]:  # pragma: no cover - invariant
         raise ProofError("renewal.public_inputs: differ from the witness's")
-    return RenewalEvidence(
-        circuit_id=circuit_info(CIRCUIT_NAME)["circuit_id"],
-        previous_attestation=previous_attestation,
-        public_inputs=public,
-        proof=proof.to_bytes().hex(),
-    )
+
+    def finish() -> RenewalEvidence:
+        return RenewalEvidence(
+            circuit_id=circuit_info(CIRCUIT_NAME)["circuit_id"],
+            previous_attestation=previous_attestation,
+            public_inputs=public,
+            proof=pending.result().to_bytes().hex(),
+        )
+
+    return finish
 
 
 def prove_claim_with_renewal(
@@ -223,12 +241,14 @@ def prove_claim_with_renewal(
     """Prove an equipment claim and its early renewal; return the bundle with ``renewal``.
 
     The renewal is checked first (nothing is proven when the insurer would refuse it), then
-    :func:`zkclaims.prover.prove_claim` proves the equipment and :func:`prove_renewal` the
-    change of vision, under the same claim context. ``renewal_criteria``: the insurer's
+    the equipment is proven as by :func:`zkclaims.prover.prove_claim` and the change of
+    vision as by :func:`prove_renewal`, under the same claim context; the renewal witness is
+    built while the equipment proof's multi-scalar multiplications run on worker threads
+    (:mod:`zkclaims.groth16.workers`). ``renewal_criteria``: the insurer's
     accepted set (default: ``rules.renewal_criteria``); ``tariffs``: as for
     :func:`~zkclaims.prover.prove_claim`.
     """
-    from zkclaims.prover import prove_claim
+    from zkclaims.prover import start_claim
 
     criteria = criteria_mask(rules.renewal_criteria if renewal_criteria is None
                              else renewal_criteria, "renewal_criteria")
@@ -237,8 +257,11 @@ def prove_claim_with_renewal(
                                 "must be an Attestation")
     _check_pair(previous_opening, previous_attestation, opening, attestation, criteria,
                 getattr(claim, "delivered_on", None))
-    bundle = prove_claim(opening, attestation=attestation, equipment=equipment, claim=claim,
-                         rules=rules, backend=backend, today=today, tariffs=tariffs)
-    evidence = _prove_checked(previous_opening, previous_attestation, opening,
-                              bundle.context(), criteria, backend)
-    return bundle.model_copy(update={"renewal": evidence})
+    claim_proof = start_claim(opening, attestation=attestation, equipment=equipment,
+                              claim=claim, rules=rules, backend=backend, today=today,
+                              tariffs=tariffs)
+    # the renewal witness is built while the equipment proof's MSMs run on worker threads
+    renewal_proof = _start_checked(previous_opening, previous_attestation, opening,
+                                   claim_proof.context, criteria, backend)
+    bundle = claim_proof.finish()
+    return bundle.model_copy(update={"renewal": renewal_proof()})

@@ -32,12 +32,15 @@ if TYPE_CHECKING:  # pragma: no cover
         contribute_delta,
         setup,
     )
-    from zkclaims.groth16.proving import prove, rerandomize  # noqa: F401
+    from zkclaims.groth16.proving import prove, rerandomize, start_proof  # noqa: F401
     from zkclaims.groth16.qap import QAP  # noqa: F401
+    from zkclaims.groth16.workers import prover_threads  # noqa: F401
 
 _LAZY = {
     "prove": "zkclaims.groth16.proving",
     "rerandomize": "zkclaims.groth16.proving",
+    "start_proof": "zkclaims.groth16.proving",
+    "prover_threads": "zkclaims.groth16.workers",
     "QAP": "zkclaims.groth16.qap",
     "setup": "zkclaims.groth16.keygen",
     "build_keys": "zkclaims.groth16.keygen",

@@ -3,12 +3,17 @@
 ``prove`` draws fresh ``r, s`` from :mod:`secrets` and exploits the witness's sparsity: zero
 values are skipped, values equal to one are added rather than multiplied, and variables absent
 from a query (identity points, e.g. variables not in any ``B`` polynomial) are never touched.
+The five multi-scalar multiplications of a proof run on worker threads
+(:mod:`zkclaims.groth16.workers`) while the calling thread computes the quotient polynomial;
+:func:`start_proof` returns as soon as they are started, so that a caller with two proofs
+(a claim with an early renewal) builds the second witness while the first proof's MSMs run.
 """
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +30,7 @@ from zkclaims.groth16.keys import (
     prepare_verifying_key,
 )
 from zkclaims.groth16.qap import QAP
+from zkclaims.groth16.workers import executor_for
 from zkclaims.groups.base import GroupBackend
 
 
@@ -69,17 +75,12 @@ def prover_points(pk: ProvingKey, backend: GroupBackend) -> ProverPoints:
     return pts
 
 
-def sparse_msm(
-    add: Callable[[Any, Any], Any],
-    msm: Callable[[Sequence[Any], Sequence[int]], Any],
-    acc: Any,
-    query: tuple[list[int], list[Any]],
-    scalars: Sequence[int],
-    offset: int = 0,
-) -> Any:
-    """``acc + sum(scalars[i - offset] * P_i)`` over the query's non-identity points.
+def _split_query(
+    query: tuple[list[int], list[Any]], scalars: Sequence[int], offset: int = 0
+) -> tuple[list[Any], list[Any], list[int]]:
+    """Split a query against the witness: ``(points with scalar one, points, scalars)``.
 
-    Zero scalars are skipped; points with scalar one are added, not multiplied.
+    Zero scalars are dropped; points with scalar one are added, not multiplied.
     """
     idx, points = query
     ones, pts, ks = [], [], []
@@ -92,11 +93,47 @@ def sparse_msm(
         else:
             pts.append(p)
             ks.append(k)
+    return ones, pts, ks
+
+
+def sparse_msm(
+    add: Callable[[Any, Any], Any],
+    msm: Callable[[Sequence[Any], Sequence[int]], Any],
+    acc: Any,
+    query: tuple[list[int], list[Any]],
+    scalars: Sequence[int],
+    offset: int = 0,
+) -> Any:
+    """``acc + sum(scalars[i - offset] * P_i)`` over the query's non-identity points.
+
+    Zero scalars are skipped; points with scalar one are added, not multiplied.
+    """
+    ones, pts, ks = _split_query(query, scalars, offset)
     if pts:
         acc = add(acc, msm(pts, ks))
     for p in ones:
         acc = add(acc, p)
     return acc
+
+
+class _MsmTask:
+    """One query's multi-scalar multiplication, running on the prover's executor."""
+
+    def __init__(self, executor: Executor, add: Callable[[Any, Any], Any],
+                 msm: Callable[[Sequence[Any], Sequence[int]], Any],
+                 query: tuple[list[int], list[Any]], scalars: Sequence[int],
+                 offset: int = 0) -> None:
+        self._add = add
+        self._ones, pts, ks = _split_query(query, scalars, offset)
+        self._futures: list[Future[Any]] = [] if not pts else [executor.submit(msm, pts, ks)]
+
+    def result(self, acc: Any) -> Any:
+        """``acc`` plus the query's sum (waits for the worker thread)."""
+        for future in self._futures:
+            acc = self._add(acc, future.result())
+        for p in self._ones:
+            acc = self._add(acc, p)
+        return acc
 
 
 def _as_qap(r1cs_or_qap: R1CS | QAP) -> QAP:
@@ -109,18 +146,52 @@ def _random_scalar() -> int:
     return secrets.randbelow(R - 1) + 1
 
 
-def prove_with_randomness(
+class PendingProof:
+    """A proof whose multi-scalar multiplications run on worker threads.
+
+    Made by :func:`start_proof`: the witness has been checked against every constraint and
+    the quotient polynomial computed; :meth:`result` waits for the MSMs and assembles the
+    proof. Meanwhile the calling thread is free (e.g. for the next witness).
+    """
+
+    def __init__(self, pk: ProvingKey, be: GroupBackend, kp: ProverPoints,
+                 tasks: dict[str, _MsmTask], r: int, s: int) -> None:
+        self._pk, self._be, self._kp, self._tasks = pk, be, kp, tasks
+        self._r, self._s = r, s
+        self._proof: Proof | None = None
+
+    def result(self) -> Proof:
+        """Return the proof (waits for its MSMs; re-raises a worker's error)."""
+        if self._proof is None:
+            be, kp, t, r, s = self._be, self._kp, self._tasks, self._r, self._s
+            # A = alpha + sum w_i A_i(tau) + r delta
+            a = be.g1_add(t["a"].result(kp.alpha_g1), be.g1_mul(kp.delta_g1, r))
+            # B = beta + sum w_i B_i(tau) + s delta (in G2 for the proof, in G1 for C)
+            b2 = be.g2_add(t["b2"].result(kp.beta_g2), be.g2_mul(kp.delta_g2, s))
+            b1 = be.g1_add(t["b1"].result(kp.beta_g1), be.g1_mul(kp.delta_g1, s))
+            # C = sum_priv w_i L_i + H(tau) Z(tau) / delta + s A + r B1 - r s delta
+            c = t["h"].result(t["l"].result(be.g1_identity()))
+            c = be.g1_add(c, be.g1_msm([a, b1, kp.delta_g1], [s % R, r % R, (-r * s) % R]))
+            pk = self._pk
+            self._proof = Proof(be.g1_to_bytes(a), be.g2_to_bytes(b2), be.g1_to_bytes(c),
+                                circuit_id=pk.circuit_id, n_public=pk.n_public)
+        return self._proof
+
+
+def start_proof(
     pk: ProvingKey,
     r1cs_or_qap: R1CS | QAP,
     witness: Sequence[int],
-    r: int,
-    s: int,
     backend: GroupBackend | str | None = None,
-) -> Proof:
-    """Prove with caller-chosen blinding scalars ``r, s``. Internal: use :func:`prove`.
+    *,
+    randomness: tuple[int, int] | None = None,
+) -> PendingProof:
+    """Check ``witness``, start the proof's MSMs on worker threads, return at once.
 
-    Exposed to tests through :func:`zkclaims.hazmat.prove_with_randomness` only (fixed ``r, s``
-    give reproducible proofs for byte-level cross-backend tests; reusing them leaks the witness).
+    Everything :func:`prove` raises is raised here, before any MSM starts (a witness that
+    fails a constraint never reaches the key's points). ``randomness`` (``r, s``) is for
+    :func:`zkclaims.hazmat.prove_with_randomness` only; by default both are fresh from
+    :mod:`secrets`. The worker threads: :mod:`zkclaims.groth16.workers`.
     """
     be = get_backend_checked(backend)
     qap = _as_qap(r1cs_or_qap)
@@ -136,27 +207,38 @@ def prove_with_randomness(
             f"domain={qap.domain.size}) does not match the proving key's "
             f"({pk.n_vars}, {pk.n_public}, {pk.domain_size})"
         )
+    r, s = randomness if randomness is not None else (_random_scalar(), _random_scalar())
     w, evals = qap.check_and_evaluate(witness)
-    h = qap.quotient_evaluations(w, evals)
     kp = prover_points(pk, be)
-    g1_add, g1_msm = be.g1_add, be.g1_msm
-    # A = alpha + sum w_i A_i(tau) + r delta
-    a = sparse_msm(g1_add, g1_msm, kp.alpha_g1, kp.a_g1, w)
-    a = g1_add(a, be.g1_mul(kp.delta_g1, r))
-    # B = beta + sum w_i B_i(tau) + s delta (in G2 for the proof, in G1 for C)
-    b2 = sparse_msm(be.g2_add, be.g2_msm, kp.beta_g2, kp.b_g2, w)
-    b2 = be.g2_add(b2, be.g2_mul(kp.delta_g2, s))
-    b1 = sparse_msm(g1_add, g1_msm, kp.beta_g1, kp.b_g1, w)
-    b1 = g1_add(b1, be.g1_mul(kp.delta_g1, s))
-    # C = sum_priv w_i L_i + H(tau) Z(tau) / delta + s A + r B1 - r s delta, the H term as
-    # sum_j (A B - C)(odd point j) L^(2n)_(2j+1)(tau) / delta (snarkjs's H query)
-    c = sparse_msm(g1_add, g1_msm, be.g1_identity(), kp.l_g1, w, offset=pk.n_public + 1)
-    c = sparse_msm(g1_add, g1_msm, c, kp.h_g1, h)
-    c = g1_add(c, g1_msm([a, b1, kp.delta_g1], [s % R, r % R, (-r * s) % R]))
-    return Proof(
-        be.g1_to_bytes(a), be.g2_to_bytes(b2), be.g1_to_bytes(c),
-        circuit_id=pk.circuit_id, n_public=pk.n_public,
-    )
+    ex = executor_for(be.msm_releases_gil)
+    # the G2 MSM first: the longest task
+    tasks = {
+        "b2": _MsmTask(ex, be.g2_add, be.g2_msm, kp.b_g2, w),
+        "a": _MsmTask(ex, be.g1_add, be.g1_msm, kp.a_g1, w),
+        "b1": _MsmTask(ex, be.g1_add, be.g1_msm, kp.b_g1, w),
+        "l": _MsmTask(ex, be.g1_add, be.g1_msm, kp.l_g1, w, offset=pk.n_public + 1),
+    }
+    # while the workers run those: the H term, sum_j (A B - C)(odd point j) L^(2n)_(2j+1)(tau)
+    # / delta (snarkjs's H query), from the quotient's evaluations (Python, this thread)
+    h = qap.quotient_evaluations(w, evals)
+    tasks["h"] = _MsmTask(ex, be.g1_add, be.g1_msm, kp.h_g1, h)
+    return PendingProof(pk, be, kp, tasks, r, s)
+
+
+def prove_with_randomness(
+    pk: ProvingKey,
+    r1cs_or_qap: R1CS | QAP,
+    witness: Sequence[int],
+    r: int,
+    s: int,
+    backend: GroupBackend | str | None = None,
+) -> Proof:
+    """Prove with caller-chosen blinding scalars ``r, s``. Internal: use :func:`prove`.
+
+    Exposed to tests through :func:`zkclaims.hazmat.prove_with_randomness` only (fixed ``r, s``
+    give reproducible proofs for byte-level cross-backend tests; reusing them leaks the witness).
+    """
+    return start_proof(pk, r1cs_or_qap, witness, backend, randomness=(r, s)).result()
 
 
 def prove(
@@ -172,10 +254,11 @@ def prove(
     (``witness[0] == 1``, then the public inputs, then the private variables). Raises
     :class:`MalformedInputError` for a mismatched circuit or a malformed witness and
     :class:`~zkclaims.errors.ProofError` when a constraint does not hold. Fresh ``r, s`` are
-    drawn from :mod:`secrets` for every proof.
+    drawn from :mod:`secrets` for every proof. The multi-scalar multiplications run on
+    worker threads (:mod:`zkclaims.groth16.workers`); to overlap two proofs, use
+    :func:`start_proof`.
     """
-    return prove_with_randomness(pk, r1cs_or_qap, witness, _random_scalar(), _random_scalar(),
-                                 backend)
+    return start_proof(pk, r1cs_or_qap, witness, backend).result()
 
 
 def rerandomize(

@@ -83,6 +83,7 @@ class ArkworksBackend(GroupBackend):
     """BLS12-381 on py-arkworks-bls12381: native arithmetic, MSM and multi-pairing."""
 
     name = "arkworks"
+    msm_releases_gil = True  # its MSM runs outside the GIL (see benchmarks/renewal.py)
 
     def __init__(self) -> None:
         ark = _load()

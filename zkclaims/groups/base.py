@@ -81,6 +81,9 @@ class GroupBackend(ABC):
     name: str
     #: The order r of G1, G2 and GT.
     order: int = R
+    #: Whether ``g1_msm``/``g2_msm`` release the GIL, so that several run at once on threads
+    #: (the prover then spreads a proof's MSMs over worker threads).
+    msm_releases_gil: bool = False
 
     # --- G1 -------------------------------------------------------------------------------
     @abstractmethod
