@@ -231,6 +231,14 @@ def test_floors_comparisons_and_targets_from_samples():
     assert t["claim_prove_vs_snarkjs"]["met"] is True  # 0.5 <= 0.5
     assert t["groth16.verify_batch_64"]["met"] is True
     assert t["claim_verify_vs_floor"]["met"] is None
+    assert t["claim_prove_vs_snarkjs"]["note"] == "ours/snarkjs"  # no cores measured
+    rec.value("cores_busy/claim.prove_circuit/snarkjs/constraints=441", 1.83, "cores")
+    t = {x["id"]: x for x in suite.targets(rec, comps)}
+    assert t["claim_prove_vs_snarkjs"]["note"].endswith("zkclaims not measured")
+    rec.value("cores_busy/claim.prove_circuit/arkworks/constraints=441", 1.47, "cores")
+    t = {x["id"]: x for x in suite.targets(rec, comps)}
+    assert t["claim_prove_vs_snarkjs"]["note"] == (
+        "ours/snarkjs; snarkjs kept 1.8 cores busy, zkclaims 1.5")
 
 
 def test_floor_retimed_beside_the_figure():
