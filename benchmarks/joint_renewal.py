@@ -21,8 +21,6 @@ process CPU time. Timings live here, never in the tests.
 
 from __future__ import annotations
 
-import argparse
-import json
 import statistics
 import sys
 from collections.abc import Callable
@@ -31,7 +29,7 @@ from typing import Any
 from zkclaims.circuits.equipment import EquipmentClaimCircuit
 from zkclaims.circuits.renewal import _rule, assert_accepted, unpack
 
-from benchmarks.renewal import _timed, machine
+from benchmarks.renewal import _timed, cli, machine
 from zkclaims.circuit import Builder, private, public
 from zkclaims.circuit import gadgets as g
 from zkclaims.commitment import COMMITMENT_TAG_V2
@@ -197,20 +195,7 @@ def report(doc: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m benchmarks.joint_renewal``."""
-    p = argparse.ArgumentParser(prog="python -m benchmarks.joint_renewal", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--repeat", type=int, default=7, help="measured rounds (default 7)")
-    p.add_argument("--json", default=None, metavar="FILE", help="also write the results here")
-    args = p.parse_args(argv)
-    if args.repeat < 1:
-        p.error("--repeat must be >= 1")
-    doc = run(args.repeat)
-    print(report(doc))
-    if args.json:
-        with open(args.json, "w", encoding="utf-8") as f:
-            json.dump(doc, f, indent=2, sort_keys=True)
-            f.write("\n")
-    return 0
+    return cli("joint_renewal", __doc__ or "", run, report, argv)
 
 
 if __name__ == "__main__":

@@ -180,22 +180,33 @@ def report(doc: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """``python -m benchmarks.renewal``."""
-    p = argparse.ArgumentParser(prog="python -m benchmarks.renewal", description=__doc__,
+def cli(
+    module: str,
+    doc: str,
+    measure: Callable[[int], dict[str, Any]],
+    table: Callable[[dict[str, Any]], str],
+    argv: list[str] | None,
+) -> int:
+    """``python -m benchmarks.<module> [--repeat N] [--json FILE]``: measure, print, save."""
+    p = argparse.ArgumentParser(prog=f"python -m benchmarks.{module}", description=doc,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--repeat", type=int, default=7, help="measured runs of each (default 7)")
     p.add_argument("--json", default=None, metavar="FILE", help="also write the results here")
     args = p.parse_args(argv)
     if args.repeat < 1:
         p.error("--repeat must be >= 1")
-    doc = run(args.repeat)
-    print(report(doc))
+    results = measure(args.repeat)
+    print(table(results))
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:
-            json.dump(doc, f, indent=2, sort_keys=True)
+            json.dump(results, f, indent=2, sort_keys=True)
             f.write("\n")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m benchmarks.renewal``."""
+    return cli("renewal", __doc__ or "", run, report, argv)
 
 
 if __name__ == "__main__":

@@ -168,19 +168,6 @@ def prove_renewal(
     criteria = criteria_mask(criteria, "criteria")
     _check_pair(previous_opening, previous_attestation, new_opening, new_attestation, criteria,
                 delivered_on)
-    return _prove_checked(previous_opening, previous_attestation, new_opening, claim_context,
-                          criteria, backend)
-
-
-def _prove_checked(
-    previous_opening: Opening,
-    previous_attestation: Attestation,
-    new_opening: Opening,
-    claim_context: int,
-    criteria: RenewalCriterion,
-    backend: str | None,
-) -> RenewalEvidence:
-    """Prove a renewal whose clear-text checks passed (:func:`_check_pair`)."""
     return _start_checked(previous_opening, previous_attestation, new_opening, claim_context,
                           criteria, backend)()
 
