@@ -145,6 +145,14 @@ def test_verify_exit_codes(walkthrough, capsys):
     assert "--beneficiary" in capsys.readouterr().err
 
 
+def test_prove_on_one_thread_or_several_gives_a_valid_bundle(walkthrough, monkeypatch):
+    d, _ = walkthrough
+    monkeypatch.chdir(d)
+    for n in ("1", "3"):
+        assert main([*PROVE, "--out", f"threads{n}.json", "--threads", n]) == EXIT_OK
+        assert main(["verify", f"threads{n}.json", *T]) == EXIT_OK
+
+
 def test_untrusted_prescriber_exit_1(walkthrough, capsys):
     d, _ = walkthrough
     (d / "empty.json").write_text('{"prescribers": {}}')
@@ -377,6 +385,8 @@ BAD_INPUT = [
     ([*PROVE, "--out", "nodir/b.json"], ["--out", "nodir/b.json", "cannot write"]),
     ([*PROVE, "--out", "b.json", "--backend", "nope"], ["--backend", "nope"]),
     ([*PROVE, "--out", "b.json", "--tariffs", "missing.json"], ["--tariffs", "missing.json"]),
+    ([*PROVE, "--out", "b.json", "--threads", "0"], ["--threads", "0", "1 to 256"]),
+    ([*PROVE, "--out", "b.json", "--threads", "two"], ["--threads", "two", "1 to 256"]),
     (["circuits", "build", "--out-dir", "bundle.json"], ["bundle.json"]),
 ]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 from typing import Any
 
@@ -18,6 +19,7 @@ from zkclaims.cli._common import (
     read_json,
     write_json,
 )
+from zkclaims.errors import InvalidInputError
 
 
 def _add_prove(sub: Sub) -> None:
@@ -40,8 +42,39 @@ def _add_prove(sub: Sub) -> None:
                    help="the LPP rules table the insurer uses (from `zkclaims tariffs import`):"
                    " a classe A price above its cap is refused before proving")
     p.add_argument("--backend", default=None, help="group backend: arkworks (default) or py_ecc")
+    p.add_argument("--threads", default=None, metavar="N",
+                   help="worker threads for the proof's multi-scalar multiplications (1 to 256;"
+                   " default: one per core); the bundle does not depend on it")
     renewal.add_prove_options(p)
     p.set_defaults(func=_cmd_prove)
+
+
+def _thread_count(raw: str | None) -> int | None:
+    if raw is None:
+        return None
+    try:
+        n = int(raw)
+    except ValueError:
+        n = 0
+    if not 1 <= n <= 256:
+        raise InvalidInputError("--threads", raw, "must be a whole number from 1 to 256")
+    return n
+
+
+def _prove(args: argparse.Namespace, opening: Any, attestation: Any, equipment: Any,
+           claim: Any, previous: Any, backend: Any, today: Any, tariffs: Any) -> Any:
+    if previous is None:
+        from zkclaims.prover import prove_claim
+
+        return prove_claim(opening, attestation=attestation, equipment=equipment,
+                           claim=claim, backend=backend, today=today, tariffs=tariffs)
+    from zkclaims.prover_renewal import prove_claim_with_renewal
+
+    return prove_claim_with_renewal(
+        opening, attestation=attestation, equipment=equipment, claim=claim,
+        previous_opening=previous[0], previous_attestation=previous[1],
+        renewal_criteria=renewal.parse_criteria(args.renewal_criteria, "--renewal-criteria"),
+        backend=backend, today=today, tariffs=tariffs)
 
 
 def _cmd_prove(args: argparse.Namespace) -> int:
@@ -51,8 +84,8 @@ def _cmd_prove(args: argparse.Namespace) -> int:
     from zkclaims.domain.attestation import Attestation
     from zkclaims.domain.invoice import Claim
     from zkclaims.errors import ClaimRejected
+    from zkclaims.groth16 import prover_threads
     from zkclaims.prescriber import Opening
-    from zkclaims.prover import prove_claim
 
     opening = load_model(Opening, args.opening, "--opening")
     attestation = load_model(Attestation, args.attestation, "--attestation")
@@ -66,20 +99,12 @@ def _cmd_prove(args: argparse.Namespace) -> int:
         from zkclaims.domain.lpp import load_tariffs
 
         tariffs = load_tariffs(args.tariffs, "--tariffs")
+    threads = _thread_count(args.threads)
     t0 = time.perf_counter()
     try:
-        if previous is None:
-            bundle = prove_claim(opening, attestation=attestation, equipment=equipment,
-                                 claim=claim, backend=backend, today=today, tariffs=tariffs)
-        else:
-            from zkclaims.prover_renewal import prove_claim_with_renewal
-
-            bundle = prove_claim_with_renewal(
-                opening, attestation=attestation, equipment=equipment, claim=claim,
-                previous_opening=previous[0], previous_attestation=previous[1],
-                renewal_criteria=renewal.parse_criteria(args.renewal_criteria,
-                                                        "--renewal-criteria"),
-                backend=backend, today=today, tariffs=tariffs)
+        with prover_threads(threads) if threads else contextlib.nullcontext():
+            bundle = _prove(args, opening, attestation, equipment, claim, previous, backend,
+                            today, tariffs)
     except ClaimRejected as exc:  # the pre-check: the insurer would refuse it, nothing proved
         message = str(exc).removeprefix(f"{exc.reason}: ")
         print(f"REFUSED before proving ({exc.reason}): {message}")
