@@ -96,26 +96,6 @@ def _split_query(
     return ones, pts, ks
 
 
-def sparse_msm(
-    add: Callable[[Any, Any], Any],
-    msm: Callable[[Sequence[Any], Sequence[int]], Any],
-    acc: Any,
-    query: tuple[list[int], list[Any]],
-    scalars: Sequence[int],
-    offset: int = 0,
-) -> Any:
-    """``acc + sum(scalars[i - offset] * P_i)`` over the query's non-identity points.
-
-    Zero scalars are skipped; points with scalar one are added, not multiplied.
-    """
-    ones, pts, ks = _split_query(query, scalars, offset)
-    if pts:
-        acc = add(acc, msm(pts, ks))
-    for p in ones:
-        acc = add(acc, p)
-    return acc
-
-
 class _MsmTask:
     """One query's multi-scalar multiplication, running on the prover's executor."""
 
@@ -125,12 +105,12 @@ class _MsmTask:
                  offset: int = 0) -> None:
         self._add = add
         self._ones, pts, ks = _split_query(query, scalars, offset)
-        self._futures: list[Future[Any]] = [] if not pts else [executor.submit(msm, pts, ks)]
+        self._future: Future[Any] | None = executor.submit(msm, pts, ks) if pts else None
 
     def result(self, acc: Any) -> Any:
         """``acc`` plus the query's sum (waits for the worker thread)."""
-        for future in self._futures:
-            acc = self._add(acc, future.result())
+        if self._future is not None:
+            acc = self._add(acc, self._future.result())
         for p in self._ones:
             acc = self._add(acc, p)
         return acc
