@@ -19,7 +19,6 @@ from zkclaims.cli._common import (
     read_json,
     write_json,
 )
-from zkclaims.errors import InvalidInputError
 
 
 def _add_prove(sub: Sub) -> None:
@@ -52,13 +51,9 @@ def _add_prove(sub: Sub) -> None:
 def _thread_count(raw: str | None) -> int | None:
     if raw is None:
         return None
-    try:
-        n = int(raw)
-    except ValueError:
-        n = 0
-    if not 1 <= n <= 256:
-        raise InvalidInputError("--threads", raw, "must be a whole number from 1 to 256")
-    return n
+    from zkclaims.groth16.workers import check_thread_count
+
+    return check_thread_count(int(raw) if raw.strip().isdigit() else raw, "--threads")
 
 
 def _prove(args: argparse.Namespace, opening: Any, attestation: Any, equipment: Any,

@@ -23,7 +23,8 @@ from typing import Any
 
 from zkclaims.errors import InvalidInputError
 
-__all__ = ["available_cores", "prover_threads", "thread_count", "executor_for"]
+__all__ = ["available_cores", "check_thread_count", "prover_threads", "thread_count",
+           "executor_for"]
 
 _THREADS: ContextVar[int | None] = ContextVar("zkclaims_prover_threads", default=None)
 _POOLS: dict[int, ThreadPoolExecutor] = {}
@@ -56,15 +57,20 @@ def thread_count() -> int:
     return available_cores() if n is None else n
 
 
+def check_thread_count(n: Any, field: str = "prover_threads") -> int:
+    """Return ``n`` if it is an int from 1 to 256, else raise ``InvalidInputError`` on ``field``."""
+    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 256:
+        raise InvalidInputError(field, n, "must be an int from 1 to 256")
+    return n
+
+
 @contextmanager
 def prover_threads(n: int) -> Iterator[int]:
     """Within the block, prove with ``n`` worker threads (``1``: on the calling thread only).
 
     Raises :class:`~zkclaims.errors.InvalidInputError` unless ``n`` is an int from 1 to 256.
     """
-    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 256:
-        raise InvalidInputError("prover_threads", n, "must be an int from 1 to 256")
-    token = _THREADS.set(n)
+    token = _THREADS.set(check_thread_count(n))
     try:
         yield n
     finally:
