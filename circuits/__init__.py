@@ -3,6 +3,11 @@
 Installed as ``zkclaims.circuits`` (see ``pyproject.toml``).
 
 * :mod:`zkclaims.circuits.equipment` — the equipment claim statement (``optique-equipement-2020``);
+* :mod:`zkclaims.circuits.renewal` — the early-renewal statement (``optique-renouvellement-2020``)
+  and its gadgets;
+* :mod:`zkclaims.circuits.renewal_claim` — the renewal claim statement
+  (``optique-equipement-renouvellement-2020``: both over one opening, what a renewal claim
+  carries);
 * :mod:`zkclaims.circuits.build` — ``zkclaims circuits build``: compile, one-party setup,
   write the artifacts;
 * ``artifacts/<name>/`` — per statement: ``circuit.json`` (circuit id = R1CS digest, sizes,

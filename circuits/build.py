@@ -38,6 +38,8 @@ from zkclaims.circuits import (
 from zkclaims.circuits.equipment import CIRCUIT_NAME, EquipmentClaimCircuit, LensClassCircuit
 from zkclaims.circuits.renewal import CIRCUIT_NAME as RENEWAL_CIRCUIT_NAME
 from zkclaims.circuits.renewal import EyeChangeCircuit, RenewalCircuit, RenewalRuleCircuit
+from zkclaims.circuits.renewal_claim import CIRCUIT_NAME as RENEWAL_CLAIM_CIRCUIT_NAME
+from zkclaims.circuits.renewal_claim import RenewalClaimCircuit
 
 from zkclaims.circuit import Circuit
 from zkclaims.circuit.r1cs import R1CS
@@ -60,6 +62,7 @@ __all__ = [
 STATEMENTS: dict[str, type[Circuit]] = {
     CIRCUIT_NAME: EquipmentClaimCircuit,
     RENEWAL_CIRCUIT_NAME: RenewalCircuit,
+    RENEWAL_CLAIM_CIRCUIT_NAME: RenewalClaimCircuit,
 }
 
 #: Sub-circuits whose counts are pinned too (not deployed).

@@ -38,7 +38,7 @@ __all__ = ["PHASE1_POWER", "CONTRIBUTORS", "BEACON_EXP", "SETUP_NOTE_MPC", "buil
            "verify_shipped", "phase1_file", "zkey_file", "ShippedCheck", "install_phase1",
            "install_statement"]
 
-PHASE1_POWER = 10  #: 2^10 rows: each statement stays under 1,023 constraints + publics
+PHASE1_POWER = 11  #: 2^11 rows: each statement stays under 2,047 constraints + publics
 CONTRIBUTORS = 3  #: contributions per phase before the beacon
 BEACON_EXP = 12  #: 2^12 SHA-256 iterations of the beacon value
 
@@ -245,7 +245,7 @@ def build_phase1(power: int = PHASE1_POWER, *, contributors: int = CONTRIBUTORS,
         log(f"phase 1 (2^{power}): {contributors} contributions in separate processes, beacon")
         last, _ = _chain("phase1", start, work, "pot", contributors, beacon, log)
         prepared = work / "pot_final.ptau"
-        log("phase 1: preparing the Lagrange sections for phase 2 (a minute or more at 2^10)...")
+        log("phase 1: preparing the Lagrange sections for phase 2 (a few minutes at 2^11)...")
         _cli(["ceremony", "phase1", "prepare", str(last), str(prepared)])
         return install_phase1(prepared, log=log)
 

@@ -74,6 +74,8 @@ __all__ = [
     "EyeChangeCircuit",
     "RenewalRuleCircuit",
     "RenewalCircuit",
+    "open_commitment",
+    "change_of_vision",
 ]
 
 LC = LinearCombination
@@ -384,17 +386,32 @@ class RenewalCircuit(Circuit):
         """Open both commitments for one patient, check the packings, prove a criterion."""
         for which in ("previous", "new"):
             with api.scope(f"commitment.{which}"):
-                c = g.poseidon_hash3(
-                    api, getattr(self, f"{which}_packed"), self.patient,
-                    getattr(self, f"{which}_blinding"), domain=COMMITMENT_TAG_V2,
-                )
-                api.assert_equal(c, getattr(self, f"{which}_commitment"))
+                open_commitment(api, getattr(self, f"{which}_commitment"),
+                                getattr(self, f"{which}_packed"), self.patient,
+                                getattr(self, f"{which}_blinding"))
         with api.scope("context"):
             api.mul(self.claim_context, self.claim_context)  # binds the public input
-        with api.scope("unpack.previous"):
-            previous = unpack(api, self.previous_packed)
-        with api.scope("unpack.new"):
-            new = unpack(api, self.new_packed)
-        flags = _rule(api, previous, new)
-        with api.scope("accepted"):
-            assert_accepted(api, self.criteria, flags)
+        change_of_vision(api, self.previous_packed, self.new_packed, self.criteria)
+
+
+def open_commitment(api: Builder, commitment: LC, packed: LC, patient: LC, blinding: LC) -> None:
+    """Constrain ``commitment == commit_v2(packed, patient, blinding)`` (295 constraints)."""
+    c = g.poseidon_hash3(api, packed, patient, blinding, domain=COMMITMENT_TAG_V2)
+    api.assert_equal(c, commitment)
+
+
+def change_of_vision(api: Builder, previous_packed: LC, new_packed: LC, criteria: LC) -> None:
+    """Constrain the renewal relation over two packed prescriptions.
+
+    Both are well formed, and some criterion of the public mask ``criteria`` holds between
+    them (scopes ``unpack.previous``, ``unpack.new``, ``change.right``, ``change.left``,
+    ``criteria``, ``accepted``: 380 constraints). The commitments the packings open are the
+    caller's to constrain.
+    """
+    with api.scope("unpack.previous"):
+        previous = unpack(api, previous_packed)
+    with api.scope("unpack.new"):
+        new = unpack(api, new_packed)
+    flags = _rule(api, previous, new)
+    with api.scope("accepted"):
+        assert_accepted(api, criteria, flags)

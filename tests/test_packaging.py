@@ -70,7 +70,7 @@ def test_the_wheel_ships_code_artifacts_and_licence(wheel):
     assert any(re.fullmatch(r"zkclaims/circuits/artifacts/[^/]+/verifying_key\.json", n)
                for n in names)
     # the ceremony transcript the keys come from, and the ledger's migrations
-    assert "zkclaims/circuits/ceremony/phase1/pot10.ptau" in names
+    assert "zkclaims/circuits/ceremony/phase1/pot11.ptau" in names
     assert any(re.fullmatch(r"zkclaims/circuits/ceremony/[^/]+/[^/]+\.zkey", n) for n in names)
     assert {"zkclaims/registry/migrations/env.py",
             "zkclaims/registry/migrations/script.py.mako"} <= names

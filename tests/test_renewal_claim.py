@@ -1,9 +1,15 @@
 """An early renewal end to end: prover -> bundle with ``renewal`` -> verifier with the ledger.
 
-Each attack on the renewal path is a test: a bundle without justification, a justification
-against another previous prescription, a proof moved from another claim, a proof under other
-criteria, a tampered proof, an untrusted previous prescriber, a change that meets no
-criterion, another patient's previous prescription, a delivery under one year from 16.
+The prover makes one proof of the renewal claim statement (``zkclaims-renewal/v2``); the
+two-proof form (``v1``: an equipment proof and a separate renewal proof) is still accepted.
+Each attack on the renewal path is a test, on both forms where it applies: a bundle without
+justification, a justification against another previous prescription, a proof moved from
+another claim, a proof under other criteria, a tampered proof, an untrusted previous
+prescriber, a change that meets no criterion, another patient's previous prescription, a
+delivery under one year from 16; and, for the one-proof form, a member taken off or swapped
+between the forms, a proof whose previous prescription or criteria are not the ledger's and
+the insurer's, a wrong proof where no justification is needed, a bundle whose proof is of the
+renewal statement alone.
 """
 
 from __future__ import annotations
@@ -103,9 +109,31 @@ def history(previous):
 
 @pytest.fixture(scope="module")
 def bundle(previous, new):
+    """The renewal claim as the prover makes it: one proof (``zkclaims-renewal/v2``)."""
     return prove_claim_with_renewal(
         new[0], attestation=new[1], equipment=equipment(), claim=claim(),
         previous_opening=previous[0], previous_attestation=previous[1], today=TODAY)
+
+
+@pytest.fixture(scope="module")
+def plain(new):
+    """The same claim proven with the equipment statement alone: no justification."""
+    return prove_claim(new[0], attestation=new[1], equipment=equipment(), claim=claim(),
+                       today=TODAY)
+
+
+@pytest.fixture(scope="module")
+def bundle_v1(previous, plain, new):
+    """The two-proof form: the equipment proof and a separate renewal proof (``v1``)."""
+    evidence = prove_renewal(previous[0], previous_attestation=previous[1], new_opening=new[0],
+                             claim_context=plain.context(), criteria=15)
+    return plain.model_copy(update={"renewal": evidence})
+
+
+@pytest.fixture(params=["bundle", "bundle_v1"])
+def either(request):
+    """Each form of a justified renewal claim in turn."""
+    return request.getfixturevalue(request.param)
 
 
 def check(v, bundle, history, record=RECORD, today=TODAY):
@@ -119,21 +147,33 @@ def reason(v, bundle, history, **kw):
 
 
 def test_an_early_renewal_with_its_proof_is_accepted(verifier, bundle, history):
-    assert bundle.renewal is not None
+    from zkclaims.circuits import circuit_info
+
     ren = bundle.renewal
-    assert ren.public_inputs.criteria == 15  # the 2020 criteria
-    assert ren.public_inputs.new_commitment == bundle.attestation.commitment
-    assert ren.public_inputs.claim_context == str(bundle.context())
+    assert ren.format == "zkclaims-renewal/v2" and ren.criteria == 15  # the 2020 criteria
+    assert bundle.circuit_id == circuit_info(
+        "optique-equipement-renouvellement-2020")["circuit_id"]
     d = check(verifier, bundle, history)
     assert any("early renewal" in r and "criteria 1, 2, 3, 4" in r for r in d.reasons)
     # what the insurer received: no prescription, no patient, no criterion that held
     text = bundle.model_dump_json()
     for secret in ("-2.50", "-2.00", PATIENT.ins, "sphere", "SPHERE_CYLINDER"):
         assert secret not in text
+    # the same JSON round-trips to the same decision
+    assert check(verifier, text, history) == d
 
 
-def test_the_same_claim_without_justification_is_too_early(verifier, bundle, history):
-    bare = bundle.model_copy(update={"renewal": None})
+def test_the_two_proof_form_is_still_accepted(verifier, bundle_v1, history):
+    ren = bundle_v1.renewal
+    assert ren.format == "zkclaims-renewal/v1" and ren.public_inputs.criteria == 15
+    assert ren.public_inputs.new_commitment == bundle_v1.attestation.commitment
+    assert ren.public_inputs.claim_context == str(bundle_v1.context())
+    d = check(verifier, bundle_v1, history)
+    assert any("early renewal" in r and "criteria 1, 2, 3, 4" in r for r in d.reasons)
+
+
+def test_the_same_claim_without_justification_is_too_early(verifier, plain, history):
+    bare = plain
     r, msg = reason(verifier, bare, history)
     assert r == "renewal_too_early" and "2026-02-01" in msg
     # after two years it is due, with or without the proof (the proof is then not needed)
@@ -145,33 +185,35 @@ def test_the_same_claim_without_justification_is_too_early(verifier, bundle, his
     check(verifier, bare, None)
 
 
-def test_under_one_year_from_16_even_with_a_proof(verifier, bundle, history):
+def test_under_one_year_from_16_even_with_a_proof(verifier, either, history):
     recent = history.model_copy(update={"last_delivery": dt.date(2024, 4, 3)})
-    r, msg = reason(verifier, bundle, recent)
+    r, msg = reason(verifier, either, recent)
     assert r == "renewal_too_early" and "one year" in msg
 
 
-def test_another_previous_prescription_is_refused(verifier, bundle, history, key):
+def test_another_previous_prescription_is_refused(verifier, either, history, key):
     # the ledger's previous equipment was made from another prescription than the one the
     # optician compares with: the justification is not about what the insurer paid for
     other, _ = prescribe(PREV_RX, patient=PATIENT, key=key, prescriber_id="RPPS-1")
     ledger = history.model_copy(update={"previous_commitment": other.commitment})
-    assert reason(verifier, bundle, ledger)[0] == "renewal_not_justified"
+    assert reason(verifier, either, ledger)[0] == "renewal_not_justified"
     # no commitment on record for the previous equipment: nothing to compare with
     blind = history.model_copy(update={"previous_commitment": None})
-    r, msg = reason(verifier, bundle, blind)
+    r, msg = reason(verifier, either, blind)
     assert r == "renewal_not_justified" and "previous_commitment" in msg
 
 
-def test_a_proof_under_other_criteria_is_refused(trusted, bundle, history):
+def test_a_proof_under_other_criteria_is_refused(trusted, either, history):
     axis_only = Verifier(trusted, insurer="AMC-1", renewal_criteria=RenewalCriterion.AXIS)
-    r, msg = reason(axis_only, bundle, history)
+    r, msg = reason(axis_only, either, history)
     assert r == "renewal_not_justified" and "criteria 4" in msg
+    assert "renewal.criteria" in msg or "renewal.public_inputs.criteria" in msg
     with pytest.raises(InvalidInputError, match="renewal_criteria"):
         Verifier(trusted, insurer="AMC-1", renewal_criteria=0)
 
 
-def test_a_tampered_renewal_proof_is_refused(verifier, bundle, history):
+def test_a_tampered_renewal_proof_is_refused(verifier, bundle_v1, history):
+    bundle = bundle_v1
     proof = bytearray(bytes.fromhex(bundle.renewal.proof))
     proof[:48] = bytes.fromhex(bundle.proof)[:48]  # another valid G1 point as A
     forged = bundle.model_copy(update={"renewal": bundle.renewal.model_copy(
@@ -180,7 +222,16 @@ def test_a_tampered_renewal_proof_is_refused(verifier, bundle, history):
     assert r == "invalid_proof" and msg.startswith("invalid_proof: renewal.proof")
 
 
-def test_a_renewal_proof_moved_to_another_claim_is_refused(verifier, bundle, history, new):
+def test_a_tampered_renewal_claim_proof_is_refused(verifier, bundle, bundle_v1, history):
+    proof = bytearray(bytes.fromhex(bundle.proof))
+    proof[:48] = bytes.fromhex(bundle_v1.proof)[:48]  # another valid G1 point as A
+    forged = bundle.model_copy(update={"proof": proof.hex()})
+    r, msg = reason(verifier, forged, history)
+    assert r == "invalid_proof" and msg.startswith("invalid_proof: proof")
+
+
+def test_a_renewal_proof_moved_to_another_claim_is_refused(verifier, bundle_v1, history, new):
+    bundle = bundle_v1
     other = prove_claim(new[0], attestation=new[1], equipment=equipment(),
                         claim=claim("R-2"), today=TODAY)
     moved = other.model_copy(update={"renewal": bundle.renewal})
@@ -194,7 +245,91 @@ def test_a_renewal_proof_moved_to_another_claim_is_refused(verifier, bundle, his
     assert reason(verifier, relabelled, history)[0] == "invalid_proof"
 
 
-def test_an_untrusted_previous_prescriber_is_refused(bundle, history, key):
+def test_a_renewal_claim_proof_moved_to_another_claim_is_refused(verifier, bundle, history):
+    # the claim and the public inputs rewritten for claim R-2: the context differs
+    moved = bundle.model_copy(update={"claim": claim("R-2")})
+    r, msg = reason(verifier, moved, history)
+    assert r == "context_mismatch" and "claim_context" in msg
+    pub = bundle.public_inputs.model_copy(update={"claim_context": str(moved.context())})
+    relabelled = moved.model_copy(update={"public_inputs": pub})
+    assert reason(verifier, relabelled, history)[0] in ("wrong_patient", "invalid_proof")
+
+
+def test_the_two_forms_do_not_mix(verifier, bundle, bundle_v1, plain, history):
+    # the one-proof member without the renewal claim proof proves no change of vision
+    r, msg = reason(verifier, plain.model_copy(update={"renewal": bundle.renewal}), history)
+    assert r == "renewal_not_justified" and "proves no change of vision" in msg
+    # the renewal claim proof without its member, or with a two-proof member
+    for member, got in ((None, "no renewal member"),
+                        (bundle_v1.renewal, "zkclaims-renewal/v1")):
+        r, msg = reason(verifier, bundle.model_copy(update={"renewal": member}), history)
+        assert r == "renewal_not_justified" and got in msg
+
+
+def test_a_renewal_claim_is_checked_against_the_ledger_not_the_member(
+        verifier, bundle, history, key, new):
+    # a proof against another previous prescription B, presented with the ledger's A
+    other = prescribe(PREV_RX.model_copy(update={"issued_on": dt.date(2024, 1, 11)}),
+                      patient=PATIENT, key=key, prescriber_id="RPPS-1")
+    against_b = prove_claim_with_renewal(
+        new[0], attestation=new[1], equipment=equipment(), claim=claim("R-3"),
+        previous_opening=other[0], previous_attestation=other[1], today=TODAY)
+    d = check(verifier, against_b, history.model_copy(
+        update={"previous_commitment": other[0].commitment}))
+    assert any("early renewal" in r for r in d.reasons)
+    swapped = against_b.model_copy(update={"renewal": bundle.renewal})
+    assert reason(verifier, swapped, history)[0] == "invalid_proof"
+    # a member that names the insurer's criteria over a proof made under others
+    axis_only = Verifier(verifier.trusted, insurer="AMC-1",
+                         renewal_criteria=RenewalCriterion.AXIS)
+    relabelled = bundle.model_copy(update={"renewal": bundle.renewal.model_copy(
+        update={"criteria": int(RenewalCriterion.AXIS)})})
+    assert reason(axis_only, relabelled, history)[0] == "invalid_proof"
+
+
+def test_a_renewal_claim_the_ledger_does_not_need_is_checked_as_a_claim(
+        verifier, bundle, history, key, previous):
+    # no earlier equipment on record, or the period over: the proof still proves the
+    # equipment (whatever its last two inputs), so it is checked with the member's own and the
+    # claim paid as an equipment claim; a wrong proof is still refused
+    due = history.model_copy(update={"last_delivery": dt.date(2023, 4, 1)})
+    proof = bytearray(bytes.fromhex(bundle.proof))
+    proof[:48] = bytes.fromhex(bundle.proof)[144:]  # C as A: a valid point, a wrong proof
+    broken = bundle.model_copy(update={"proof": proof.hex()})
+    for ledger in (None, due):
+        d = check(verifier, bundle, ledger)
+        assert not any("early renewal" in r for r in d.reasons)
+        assert reason(verifier, broken, ledger)[0] == "invalid_proof"
+        results = verifier.verify_many([bundle, broken], beneficiaries=[RECORD] * 2,
+                                       histories=None if ledger is None else [ledger] * 2,
+                                       today=TODAY)
+        assert results[0].accepted and results[1].reason == "invalid_proof"
+    # nothing of the member is relied on then: not even the previous prescriber's signature
+    unsigned = bundle.renewal.previous_attestation.model_copy(update={"prescriber_id": "RPPS-9"})
+    odd = bundle.model_copy(update={"renewal": bundle.renewal.model_copy(
+        update={"previous_attestation": unsigned})})
+    check(verifier, odd, None)
+    assert reason(verifier, odd, history)[0] == "untrusted_prescriber"  # needed: checked
+    # a medical situation: accepted without delay, the proof checked the same way
+    flagged = prescribe(NEW_RX, patient=PATIENT, key=key, prescriber_id="RPPS-1",
+                        medical_situation=True)
+    b = prove_claim_with_renewal(flagged[0], attestation=flagged[1], equipment=equipment(),
+                                 claim=claim("M-2"), previous_opening=previous[0],
+                                 previous_attestation=previous[1], today=TODAY)
+    d = check(verifier, b, history)
+    assert any("medical situation" in r for r in d.reasons)
+
+
+def test_a_bundle_proven_with_the_renewal_statement_alone_is_refused(verifier, bundle_v1,
+                                                                     history):
+    ren = bundle_v1.renewal
+    swapped = bundle_v1.model_copy(update={"circuit_id": ren.circuit_id, "proof": ren.proof})
+    r, msg = reason(verifier, swapped, history)
+    assert r == "unknown_circuit" and "not a claim statement" in msg
+
+
+def test_an_untrusted_previous_prescriber_is_refused(either, history, key):
+    bundle = either
     t = TrustedPrescribers()
     t.add("RPPS-1", key)
     ok = Verifier(t, insurer="AMC-1")
@@ -260,26 +395,48 @@ def test_a_child_renews_without_delay(key):
     b = prove_claim_with_renewal(
         now[0], attestation=now[1], equipment=equipment(), claim=claim("K-1", member="MBR-2"),
         previous_opening=prev[0], previous_attestation=prev[1], today=TODAY)
+    bare = prove_claim(now[0], attestation=now[1], equipment=equipment(),
+                       claim=claim("K-1", member="MBR-2"), today=TODAY)
     t = TrustedPrescribers()
     t.add("RPPS-1", key)
     v = Verifier(t, insurer="AMC-1")
     h = ClaimHistory(last_delivery=dt.date(2025, 1, 15), previous_commitment=prev[0].commitment)
     d = check(v, b, h, record=CHILD_RECORD)  # 2.5 months later, 13 years old
     assert any("early renewal" in r for r in d.reasons)
-    assert reason(v, b.model_copy(update={"renewal": None}), h,
-                  record=CHILD_RECORD)[0] == "renewal_too_early"
+    assert reason(v, bare, h, record=CHILD_RECORD)[0] == "renewal_too_early"
 
 
-def test_verify_many_checks_renewal_proofs_in_batch(verifier, bundle, history):
+def test_verify_many_checks_renewal_proofs_in_batch(verifier, bundle_v1, plain, history):
+    bundle = bundle_v1
     proof = bytearray(bytes.fromhex(bundle.renewal.proof))
     proof[:48] = bytes.fromhex(bundle.proof)[:48]
     forged = bundle.model_copy(update={"renewal": bundle.renewal.model_copy(
         update={"proof": proof.hex()})})
-    bare = bundle.model_copy(update={"renewal": None})
-    results = verifier.verify_many([bundle, forged, bare], beneficiaries=[RECORD] * 3,
+    results = verifier.verify_many([bundle, forged, plain], beneficiaries=[RECORD] * 3,
                                    histories=[history] * 3, today=TODAY)
     assert results[0].accepted
     assert (results[1].reason, results[2].reason) == ("invalid_proof", "renewal_too_early")
+
+
+def test_verify_many_checks_renewal_claim_proofs_in_batch(verifier, bundle, history, new,
+                                                          previous):
+    second = prove_claim_with_renewal(
+        new[0], attestation=new[1], equipment=equipment(), claim=claim("R-4"),
+        previous_opening=previous[0], previous_attestation=previous[1], today=TODAY)
+    proof = bytearray(bytes.fromhex(bundle.proof))
+    proof[:48] = bytes.fromhex(second.proof)[:48]
+    forged = bundle.model_copy(update={"proof": proof.hex()})
+    unchecked = second.model_copy(update={"renewal": None})
+    results = verifier.verify_many([bundle, forged, unchecked, second],
+                                   beneficiaries=[RECORD] * 4, histories=[history] * 4,
+                                   today=TODAY)
+    assert results[0].accepted
+    assert [r.reason for r in results[1:3]] == ["invalid_proof", "renewal_not_justified"]
+    # same prescription, already accepted in this batch: one payment per prescription
+    assert results[3].reason == "duplicate_equipment"
+    alone = verifier.verify_many([second], beneficiaries=[RECORD], histories=[history],
+                                 today=TODAY)
+    assert alone[0].accepted
 
 
 def _bad_point_proof(bundle):
@@ -295,9 +452,10 @@ def _bad_point_proof(bundle):
         update={"proof": proof.hex()})})
 
 
-def test_a_malformed_renewal_proof_is_named(verifier, bundle, history):
+def test_a_malformed_renewal_proof_is_named(verifier, bundle_v1, history):
     from zkclaims.errors import MalformedInputError
 
+    bundle = bundle_v1
     bad = _bad_point_proof(bundle)
     with pytest.raises(MalformedInputError, match=r"^renewal\.proof\.a: "):
         check(verifier, bad, history)
@@ -366,8 +524,12 @@ def test_an_optician_adaptation_stands_for_the_new_prescription(adaptation_setup
     d = check(v, b, history)
     assert any("the optician's adaptation of 2024-09-01" in r for r in d.reasons)
     # without the renewal member, or for a first equipment, it stands for nothing
-    r, msg = reason(v, b.model_copy(update={"renewal": None}), history)
+    plain = prove_claim(adapted[0], attestation=adapted[1], equipment=equipment(
+        dt.date(2024, 9, 5)), claim=claim("A-1", dt.date(2024, 9, 5)), today=TODAY)
+    r, msg = reason(v, plain, history)
     assert r == "renewal_not_justified" and "adaptation" in msg
+    assert reason(v, b.model_copy(update={"renewal": None}), history)[0] == (
+        "renewal_not_justified")
     assert reason(v, b, None)[0] == "prescription_not_valid"
 
 

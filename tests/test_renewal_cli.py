@@ -64,7 +64,8 @@ def test_the_readme_renewal_commands_succeed(walkthrough):
     assert "early renewal proven under mask 15" in by_cmd["prove"]
     assert "VALID" in by_cmd["verify"] and "early renewal" in by_cmd["verify"]
     bundle = json.loads((d / "renewal-bundle.json").read_text())
-    assert bundle["renewal"]["public_inputs"]["criteria"] == 15
+    assert bundle["renewal"]["format"] == "zkclaims-renewal/v2"
+    assert bundle["renewal"]["criteria"] == 15
     text = json.dumps(bundle)
     for word in ("sphere", "addition", "+1.50", "+2.00", "168067512345649"):
         assert word not in text
@@ -93,12 +94,22 @@ def test_verify_needs_the_ledger_and_the_justification(walkthrough, capsys):
     code, out = run([*verify_args(d), "--last-delivery", "2024-02-01",
                      "--previous-commitment", c, "--renewal-criteria", "axis"])
     assert code == EXIT_INVALID and "renewal_not_justified" in out and "criteria 4" in out
-    # the same bundle without its renewal member: too early
+    # the same bundle without its renewal member: its proof cannot be checked without it
     bundle = json.loads((d / "renewal-bundle.json").read_text())
     bundle["renewal"] = None
     (d / "bare.json").write_text(json.dumps(bundle))
     args = verify_args(d)
     args[1] = str(d / "bare.json")
+    code, out = run([*args, "--last-delivery", "2024-02-01", "--previous-commitment", c])
+    assert code == EXIT_INVALID and "renewal_not_justified" in out
+    assert "no renewal member" in out
+    # the equipment claim alone (no justification) inside the period: too early
+    code, out = run(["prove", "--opening", str(d / "opening.json"), "--attestation",
+                     str(d / "attestation.json"), "--equipment",
+                     str(d / "examples/equipment.json"), "--claim",
+                     str(d / "examples/claim.json"), "--out", str(d / "plain.json")])
+    assert code == EXIT_OK
+    args[1] = str(d / "plain.json")
     code, out = run([*args, "--last-delivery", "2024-02-01", "--previous-commitment", c])
     assert code == EXIT_INVALID and "renewal_too_early" in out
 
@@ -158,5 +169,5 @@ def test_inspect_lists_the_renewal_member(walkthrough):
     d, _ = walkthrough
     code, out = run(["inspect", str(d / "renewal-bundle.json")])
     assert code == EXIT_OK
-    assert "renewal.public_inputs.criteria" in out and "criteria 1, 2, 3, 4" in out
-    assert "optique-renouvellement-2020" in out
+    assert "renewal.criteria" in out and "criteria 1, 2, 3, 4" in out
+    assert "optique-equipement-renouvellement-2020" in out

@@ -346,8 +346,8 @@ def documents():
     def verify(doc):
         return verifier.verify(doc, beneficiary=record, today=today)
 
-    from zkclaims.domain.renewal import RenewalEvidence
-    from zkclaims.prover_renewal import prove_claim_with_renewal
+    from zkclaims.domain.renewal import RenewalClaimEvidence, RenewalEvidence
+    from zkclaims.prover_renewal import prove_claim_with_renewal, prove_renewal
 
     previous_rx = rx.model_copy(update={"issued_on": dt.date(2024, 1, 10),
                                         "right": rx.right.model_copy(
@@ -359,6 +359,8 @@ def documents():
                                        previous_attestation=p_att, today=today)
     history = ClaimHistory(last_delivery=dt.date(2024, 2, 1),
                            previous_commitment=p_open.commitment)
+    two_proofs = prove_renewal(p_open, previous_attestation=p_att, new_opening=opening,
+                               claim_context=bundle.context(), criteria=15)
 
     def verify_renewal(doc):
         return verifier.verify(doc, beneficiary=record, history=history, today=today)
@@ -386,8 +388,9 @@ def documents():
         "ClaimHistory": (ClaimHistory.model_validate,
                          {"last_delivery": "2021-01-02", "previous_commitment": None}),
         # an early renewal: the bundle's renewal member, alone and through the verifier
-        "RenewalEvidence": (RenewalEvidence.model_validate,
-                            renewal.renewal.model_dump(mode="json")),
+        "RenewalClaimEvidence": (RenewalClaimEvidence.model_validate,
+                                 renewal.renewal.model_dump(mode="json")),
+        "RenewalEvidence": (RenewalEvidence.model_validate, two_proofs.model_dump(mode="json")),
         "Verifier.verify(renewal)": (verify_renewal, renewal.model_dump(mode="json")),
         # the insurer's service: request bodies as they arrive, and its configuration
         "service.parse_bundle": (_as_body(parse_bundle), bundle.model_dump(mode="json")),
@@ -421,7 +424,7 @@ LOADERS = [
     "snarkjs.load_verification_key", "snarkjs.load_proof", "snarkjs.load_public",
     "load_bundle", "Verifier.verify", "Contract", "TrustedPrescribers", "Opening",
     "Attestation", "Equipment", "Claim", "Beneficiary", "ClaimHistory",
-    "RenewalEvidence", "Verifier.verify(renewal)",
+    "RenewalClaimEvidence", "RenewalEvidence", "Verifier.verify(renewal)",
     "service.parse_bundle", "service.parse_batch", "ServiceConfig",
 ]
 

@@ -10,7 +10,9 @@ label says. This module lives outside the artifacts folder on purpose.
 
 VERIFYING_KEY_SHA256: dict[str, str] = {
     "optique-equipement-2020":
-        "475adb86d9bcb5b494deec71cad3efb659f946035ea528e382bd444a1845f413",
+        "a9a1daf5d14f60865a492d2eeb2563939587ec7aa0d053952073b52e1651614e",
+    "optique-equipement-renouvellement-2020":
+        "163470fbf7599d584f667794b2fb0f6230d80fbf49a8a1697b0c66ec21c442ed",
     "optique-renouvellement-2020":
-        "c76ae9406d5a10e09afd22f763932c6b34ea904ed0170c9a66b3e1e43aaa0c72",
+        "6b600f62364655f7f53ac136fb35b69f2b6126775d8e4adef9f2afc7fc6409e6",
 }

@@ -6,19 +6,22 @@ proving work**, classifies each lens with the rules engine (spec §2), builds th
 (designs, classes, grouping codes) and checks it as the insurer will
 (:func:`zkclaims.domain.invoice.check_invoice`), then computes the claim context, the
 per-claim patient tag and the witness of the equipment statement (``circuits/equipment.py``)
-and proves it with Groth16 using the shipped proving key (:func:`start_claim` stops once the
-proof is started, for a caller with a second proof to build). The bundle holds no prescription,
+and proves it with Groth16 using the shipped proving key (:func:`check_claim` and
+:func:`prove_checked` are the two halves; a renewal claim adds a :class:`RenewalPart`, proven
+in the same proof: :mod:`zkclaims.prover_renewal`). The bundle holds no prescription,
 no patient identity, no blinding and no far/near usage.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from zkclaims.circuits import circuit_info, proving_statement
 from zkclaims.circuits.equipment import CIRCUIT_NAME, EquipmentClaimCircuit, lens_inputs
+from zkclaims.circuits.renewal_claim import CIRCUIT_NAME as RENEWAL_CLAIM_NAME
+from zkclaims.circuits.renewal_claim import RenewalClaimCircuit
 from zkclaims.commitment import patient_tag
 from zkclaims.domain.attestation import Attestation
 from zkclaims.domain.bundle import ClaimBundle, PublicInputs, claim_context
@@ -27,6 +30,7 @@ from zkclaims.domain.invoice import Claim, check_invoice, invoice_for
 from zkclaims.domain.lpp import TariffTable
 from zkclaims.domain.models import Equipment, LensClass, LensDesign
 from zkclaims.domain.packing import day_number
+from zkclaims.domain.renewal import RenewalClaimEvidence
 from zkclaims.domain.rules import RULES_2020, Rules
 from zkclaims.errors import (
     InvalidInputError,
@@ -35,7 +39,9 @@ from zkclaims.errors import (
 )
 from zkclaims.prescriber import Opening
 
-__all__ = ["ClaimBundle", "PendingClaim", "prove_claim", "start_claim", "equipment_witness",
+# check_claim, prove_checked, CheckedClaim and RenewalPart are prove_claim's two halves, for
+# zkclaims.prover_renewal; not part of the public API.
+__all__ = ["ClaimBundle", "prove_claim", "equipment_witness", "equipment_assignment",
            "statement"]
 
 
@@ -61,8 +67,28 @@ def equipment_witness(
     """
     d = [LensDesign(x) for x in designs]
     c = [LensClass(x) for x in classes]
+    try:
+        return EquipmentClaimCircuit().witness(equipment_assignment(
+            opening, designs=d, nears=nears, classes=c, context=context))
+    except UnsatisfiedConstraintError as exc:
+        raise ProofError(
+            f"claim: the statement does not hold for ({d[0].value} {c[0].value},"
+            f" {d[1].value} {c[1].value}) with near flags {tuple(nears)}: {exc}"
+        ) from None
+
+
+def equipment_assignment(
+    opening: Opening,
+    *,
+    designs: Sequence[LensDesign],
+    nears: Sequence[int],
+    classes: Sequence[LensClass],
+    context: int,
+) -> dict[str, int]:
+    """Return the equipment statement's inputs by name (:func:`equipment_witness`'s)."""
+    d, c = designs, classes
     tag = patient_tag(opening.patient_element, context)
-    assignment = {
+    return {
         "commitment": opening.commitment_int,
         "patient_tag": tag,
         "design_right": d[0].code,
@@ -77,13 +103,6 @@ def equipment_witness(
         "near_right": nears[0],
         "near_left": nears[1],
     }
-    try:
-        return EquipmentClaimCircuit().witness(assignment)
-    except UnsatisfiedConstraintError as exc:
-        raise ProofError(
-            f"claim: the statement does not hold for ({d[0].value} {c[0].value},"
-            f" {d[1].value} {c[1].value}) with near flags {tuple(nears)}: {exc}"
-        ) from None
 
 
 def _check_opening(opening: Opening, attestation: Attestation) -> None:
@@ -135,27 +154,45 @@ def prove_claim(
     check, and it checks the caps again against its own table
     (:class:`zkclaims.verifier.Verifier`).
     """
-    return start_claim(opening, attestation=attestation, equipment=equipment, claim=claim,
-                       rules=rules, backend=backend, today=today, tariffs=tariffs).finish()
+    return prove_checked(check_claim(opening, attestation=attestation, equipment=equipment,
+                                     claim=claim, rules=rules, today=today, tariffs=tariffs),
+                         backend=backend)
 
 
-def start_claim(
+class CheckedClaim(NamedTuple):
+    """An equipment claim past the prover's checks: what its proof needs."""
+
+    opening: Opening
+    attestation: Attestation
+    claim: Claim
+    invoice: Any
+    classes: tuple[LensClass, LensClass]
+    usages: tuple[Any, Any]
+
+
+class RenewalPart(NamedTuple):
+    """What a renewal claim proves beyond the equipment.
+
+    The previous opening (checked by :mod:`zkclaims.prover_renewal`), its signed attestation
+    and the accepted criteria mask.
+    """
+
+    previous_opening: Opening
+    previous_attestation: Attestation
+    criteria: int
+
+
+def check_claim(
     opening: Opening,
     *,
     attestation: Attestation,
     equipment: Equipment,
     claim: Claim,
     rules: Rules = RULES_2020,
-    backend: str | None = None,
     today: _dt.date | None = None,
     tariffs: TariffTable | None = None,
-) -> PendingClaim:
-    """:func:`prove_claim` up to the start of the proof; ``finish()`` returns the bundle.
-
-    Every check and error of :func:`prove_claim` happens here; the proof's MSMs then run on
-    worker threads, so the caller may build another witness before calling ``finish()``
-    (:func:`zkclaims.prover_renewal.prove_claim_with_renewal`).
-    """
+) -> CheckedClaim:
+    """Every check of :func:`prove_claim`, in its order; return what the proof needs."""
     for name, value, kind in (("attestation", attestation, Attestation),
                               ("equipment", equipment, Equipment), ("claim", claim, Claim),
                               ("opening", opening, Opening)):
@@ -186,38 +223,49 @@ def start_claim(
                                     "must be a TariffTable (zkclaims.domain.lpp.load_tariffs)")
         price_invoice(invoice, delivered_on=claim.delivered_on, birth_date=birth,
                       tariffs=tariffs)
-    return _start_proof(opening, attestation, claim, invoice, classes, usages, backend)
+    return CheckedClaim(opening, attestation, claim, invoice, classes, usages)
 
 
-class PendingClaim(NamedTuple):
-    """An equipment claim whose proof's MSMs run on worker threads (:func:`_start_proof`)."""
+def prove_checked(
+    checked: CheckedClaim, *, backend: str | None = None, renewal: RenewalPart | None = None
+) -> ClaimBundle:
+    """Build the witness of a checked claim, prove it, return the bundle.
 
-    context: int
-    finish: Callable[[], ClaimBundle]
-
-
-def _start_proof(
-    opening: Opening,
-    attestation: Attestation,
-    claim: Claim,
-    invoice: Any,
-    classes: tuple[LensClass, LensClass],
-    usages: tuple[Any, Any],
-    backend: str | None,
-) -> PendingClaim:
-    """Build the witness of a checked claim and start its proof; ``finish()`` waits for it."""
+    With ``renewal``, the statement is the renewal claim statement (equipment and change of
+    vision in one proof) and the bundle's ``renewal`` member is a
+    :class:`~zkclaims.domain.renewal.RenewalClaimEvidence`.
+    """
     from zkclaims.groth16.proving import start_proof
 
-    r1cs, qap, pk = statement()
-    # statement() checked once that the shipped id is r1cs.digest(): no re-hash per proof
-    circuit_id = circuit_info(CIRCUIT_NAME)["circuit_id"]
+    opening, attestation, claim, invoice, classes, usages = checked
+    circuit = EquipmentClaimCircuit() if renewal is None else RenewalClaimCircuit()
+    name = CIRCUIT_NAME if renewal is None else RENEWAL_CLAIM_NAME
+    r1cs, qap, pk = proving_statement(circuit, name)
+    # proving_statement checked once that the shipped id is r1cs.digest(): no re-hash per proof
+    circuit_id = circuit_info(name)["circuit_id"]
     context = claim_context(claim, invoice, circuit_id)
     lenses = [lens_inputs(u) for u in usages]
-    witness = equipment_witness(
-        opening, designs=[LensDesign.from_code(d) for d, _ in lenses],
-        nears=[n for _, n in lenses], classes=classes, context=context,
-    )
-    pending = start_proof(pk, qap, witness, backend=backend)
+    designs = [LensDesign.from_code(d) for d, _ in lenses]
+    nears = [n for _, n in lenses]
+    assignment = equipment_assignment(opening, designs=designs, nears=nears, classes=classes,
+                                      context=context)
+    member = None
+    if renewal is not None:
+        previous = renewal.previous_opening
+        assignment.update(previous_commitment=previous.commitment_int,
+                          criteria=int(renewal.criteria), previous_packed=previous.packed,
+                          previous_blinding=previous.blinding_int)
+        member = RenewalClaimEvidence(previous_attestation=renewal.previous_attestation,
+                                      criteria=int(renewal.criteria))
+    try:
+        witness = circuit.witness(assignment)
+    except UnsatisfiedConstraintError as exc:
+        raise ProofError(
+            f"claim: the statement {name} does not hold for ({designs[0].value}"
+            f" {classes[0].value}, {designs[1].value} {classes[1].value}) with near flags"
+            f" {tuple(nears)}: {exc}"
+        ) from None
+    pending = start_proof(pk, qap, witness, backend=backend)  # the MSMs run on worker threads
     rx = opening.prescription
     public = PublicInputs(
         commitment=opening.commitment,
@@ -229,17 +277,16 @@ def _start_proof(
         prescription_day=day_number(rx.issued_on, "issued_on"),
         claim_context=str(context),
     )
-    if public.as_list() != witness[1 : 1 + r1cs.n_public]:  # pragma: no cover - invariant
+    suffix = [] if member is None else member.public_suffix()
+    if public.as_list() + suffix != witness[1 : 1 + r1cs.n_public]:  # pragma: no cover
         raise ProofError("public_inputs: the witness's public inputs differ from the bundle's")
 
-    def finish() -> ClaimBundle:
-        return ClaimBundle(
-            circuit_id=circuit_id,
-            claim=claim,
-            invoice=invoice,
-            attestation=attestation,
-            public_inputs=public,
-            proof=pending.result().to_bytes().hex(),
-        )
-
-    return PendingClaim(context, finish)
+    return ClaimBundle(
+        circuit_id=circuit_id,
+        claim=claim,
+        invoice=invoice,
+        attestation=attestation,
+        public_inputs=public,
+        proof=pending.result().to_bytes().hex(),
+        renewal=member,
+    )

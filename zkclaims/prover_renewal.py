@@ -9,17 +9,19 @@ proving work it checks, in clear text, what the insurer would refuse
 meets none of the accepted criteria, a new prescription not later than the previous one, an
 optician's adaptation that may not stand (:mod:`zkclaims.domain.renewal`).
 
-:func:`prove_claim_with_renewal` is :func:`zkclaims.prover.prove_claim` plus the renewal
-proof, bound to the same claim context; the bundle then carries ``renewal``
-(:class:`~zkclaims.domain.renewal.RenewalEvidence`): the previous attestation, the proof, its
-circuit id and public inputs. Neither prescription, nor the patient, nor which criterion
-holds is in it.
+:func:`prove_claim_with_renewal` is what a tiers-payant claim uses: the same checks, then
+**one** proof of the renewal claim statement (``circuits/renewal_claim.py``,
+``optique-equipement-renouvellement-2020``: the equipment statement and the renewal relation
+over one opening of the new commitment); the bundle then carries ``renewal``
+(:class:`~zkclaims.domain.renewal.RenewalClaimEvidence`): the previous attestation and the
+criteria mask. :func:`prove_renewal`'s separate proof (``zkclaims-renewal/v1``) is still
+accepted beside an equipment proof; it costs more. Neither prescription, nor the patient, nor
+which criterion holds is in a bundle.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Callable
 from typing import Any
 
 from zkclaims.circuits import circuit_info, proving_statement
@@ -168,29 +170,16 @@ def prove_renewal(
     criteria = criteria_mask(criteria, "criteria")
     _check_pair(previous_opening, previous_attestation, new_opening, new_attestation, criteria,
                 delivered_on)
-    return _start_checked(previous_opening, previous_attestation, new_opening, claim_context,
-                          criteria, backend)()
-
-
-def _start_checked(
-    previous_opening: Opening,
-    previous_attestation: Attestation,
-    new_opening: Opening,
-    claim_context: int,
-    criteria: RenewalCriterion,
-    backend: str | None,
-) -> Callable[[], RenewalEvidence]:
-    """Build the witness and start the proof of a checked renewal; the callable waits for it."""
     if isinstance(claim_context, bool) or not isinstance(claim_context, int) or not (
         0 <= claim_context < R
     ):
         raise InvalidInputError("claim_context", claim_context, "must be an int in [0, r)")
-    from zkclaims.groth16.proving import start_proof
+    from zkclaims.groth16 import prove
 
     r1cs, qap, pk = renewal_statement()
     witness = renewal_witness(previous_opening, new_opening, criteria=int(criteria),
                               claim_context=claim_context)
-    pending = start_proof(pk, qap, witness, backend=backend)
+    proof = prove(pk, qap, witness, backend=backend)
     public = RenewalPublicInputs(
         previous_commitment=previous_opening.commitment,
         new_commitment=new_opening.commitment,
@@ -200,15 +189,12 @@ def _start_checked(
     if public.as_list() != witness[1 : 1 + r1cs.n_public]:  # pragma: no cover - invariant
         raise ProofError("renewal.public_inputs: differ from the witness's")
 
-    def finish() -> RenewalEvidence:
-        return RenewalEvidence(
-            circuit_id=circuit_info(CIRCUIT_NAME)["circuit_id"],
-            previous_attestation=previous_attestation,
-            public_inputs=public,
-            proof=pending.result().to_bytes().hex(),
-        )
-
-    return finish
+    return RenewalEvidence(
+        circuit_id=circuit_info(CIRCUIT_NAME)["circuit_id"],
+        previous_attestation=previous_attestation,
+        public_inputs=public,
+        proof=proof.to_bytes().hex(),
+    )
 
 
 def prove_claim_with_renewal(
@@ -225,17 +211,17 @@ def prove_claim_with_renewal(
     today: _dt.date | None = None,
     tariffs: TariffTable | None = None,
 ) -> ClaimBundle:
-    """Prove an equipment claim and its early renewal; return the bundle with ``renewal``.
+    """Prove an equipment claim and its early renewal in one proof; return the bundle.
 
     The renewal is checked first (nothing is proven when the insurer would refuse it), then
-    the equipment is proven as by :func:`zkclaims.prover.prove_claim` and the change of
-    vision as by :func:`prove_renewal`, under the same claim context; the renewal witness is
-    built while the equipment proof's multi-scalar multiplications run on worker threads
-    (:mod:`zkclaims.groth16.workers`). ``renewal_criteria``: the insurer's
-    accepted set (default: ``rules.renewal_criteria``); ``tariffs``: as for
-    :func:`~zkclaims.prover.prove_claim`.
+    the claim as by :func:`zkclaims.prover.prove_claim` (same checks, same errors); the proof
+    is of the renewal claim statement (``optique-equipement-renouvellement-2020``: the
+    equipment and the change of vision over one opening of the new commitment) and the
+    bundle's ``renewal`` member a :class:`~zkclaims.domain.renewal.RenewalClaimEvidence`.
+    ``renewal_criteria``: the insurer's accepted set (default: ``rules.renewal_criteria``);
+    ``tariffs``: as for :func:`~zkclaims.prover.prove_claim`.
     """
-    from zkclaims.prover import start_claim
+    from zkclaims.prover import RenewalPart, check_claim, prove_checked
 
     criteria = criteria_mask(rules.renewal_criteria if renewal_criteria is None
                              else renewal_criteria, "renewal_criteria")
@@ -244,11 +230,7 @@ def prove_claim_with_renewal(
                                 "must be an Attestation")
     _check_pair(previous_opening, previous_attestation, opening, attestation, criteria,
                 getattr(claim, "delivered_on", None))
-    claim_proof = start_claim(opening, attestation=attestation, equipment=equipment,
-                              claim=claim, rules=rules, backend=backend, today=today,
-                              tariffs=tariffs)
-    # the renewal witness is built while the equipment proof's MSMs run on worker threads
-    renewal_proof = _start_checked(previous_opening, previous_attestation, opening,
-                                   claim_proof.context, criteria, backend)
-    bundle = claim_proof.finish()
-    return bundle.model_copy(update={"renewal": renewal_proof()})
+    checked = check_claim(opening, attestation=attestation, equipment=equipment, claim=claim,
+                          rules=rules, today=today, tariffs=tariffs)
+    return prove_checked(checked, backend=backend, renewal=RenewalPart(
+        previous_opening, previous_attestation, int(criteria)))

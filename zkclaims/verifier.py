@@ -5,8 +5,9 @@ whose ``reason`` is one of :data:`REASONS`:
 
 1. ``retired_circuit`` — the bundle is of a retired format or statement version (version 1
    binds no patient): refused, never reinterpreted; ``unknown_circuit`` — no shipped
-   statement has the bundle's circuit id, or it is not the statement of the verifier's rules
-   version, or the verifying key read from the artifacts is not the pinned one (the SHA-256 of
+   statement has the bundle's circuit id, or it is not a claim statement (the equipment
+   statement or the renewal claim statement) of the verifier's rules version, or the
+   verifying key read from the artifacts is not the pinned one (the SHA-256 of
    the whole key, :data:`zkclaims.pins.VERIFYING_KEY_SHA256`, and the insurer's
    ``pinned_keys``): a key swapped into the artifacts folder is refused, whatever its label;
 2. ``wrong_insurer`` — the claim is addressed to another insurer; ``wrong_beneficiary`` — the
@@ -32,10 +33,12 @@ whose ``reason`` is one of :data:`REASONS`:
 10. ``renewal_too_early`` — within the renewal period after the last reimbursed delivery of
     the insurer's ledger (spec §5: 2 years from 16, 1 year under 16; 6 months under 6 as the
     insurer's option), unless a new physician's prescription flags a medical situation or the
-    bundle's ``renewal`` proof justifies an early renewal (then one year from 16, no delay
-    under 16); ``renewal_not_justified`` — that justification does not hold
-    (:mod:`zkclaims.verifier_renewal`; the renewal proof is verified with the equipment proof
-    in one multi-pairing).
+    bundle proves an early renewal (then one year from 16, no delay under 16);
+    ``renewal_not_justified`` — that justification does not hold
+    (:mod:`zkclaims.verifier_renewal`: a renewal claim's one proof, of
+    ``optique-equipement-renouvellement-2020``, is checked with the ledger's previous
+    commitment and the insurer's criteria as its last public inputs; a separate renewal proof
+    of the older two-proof form is checked with the equipment proof in one multi-pairing).
 
 Otherwise :meth:`Verifier.verify` returns the :class:`~zkclaims.domain.Decision`: the rules of
 spec §3-§4 over the invoiced prices, classes A/B, the proven lens classes and **the AMO share
@@ -67,7 +70,7 @@ import hashlib
 import os
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from zkclaims import pins
@@ -123,6 +126,9 @@ REASONS = (
 BATCH_REASONS = ("duplicate_claim", "claim_id_conflict", "duplicate_equipment", "malformed")
 
 _HEX64 = re.compile(r"[0-9a-f]{64}")
+#: Name of the equipment statement before its rules version (the verifier loads no circuit
+#: code): a bundle's proof is of it, or of the renewal claim statement.
+CLAIM_STATEMENT = "optique-equipement"
 
 
 @dataclass(frozen=True)
@@ -300,6 +306,14 @@ class Verifier:
                                     "must be the insurer's Beneficiary record")
         today = _check_date(today, "today") or _dt.date.today()
         vk = self.verifying_key(bundle.circuit_id)
+        name = find_by_circuit_id(bundle.circuit_id)
+        version = self.rules.version
+        if name not in (f"{CLAIM_STATEMENT}-{version}",
+                        f"{renewal.RENEWAL_CLAIM_STATEMENT}-{version}"):
+            raise ClaimRejected(
+                "unknown_circuit",
+                f"circuit_id: {name} is not a claim statement: a bundle's proof is of"
+                f" {CLAIM_STATEMENT}-{version} or {renewal.RENEWAL_CLAIM_STATEMENT}-{version}")
         claim, att, invoice = bundle.claim, bundle.attestation, bundle.invoice
         if claim.insurer != self.insurer:
             raise ClaimRejected("wrong_insurer", f"claim.insurer: {claim.insurer!r} is not this"
@@ -417,7 +431,12 @@ class Verifier:
                                         f" {b.claim.beneficiary!r}: no record given for it")
                 checked = self.precheck(b, beneficiary=record, today=today)
                 history = _lookup(ledgers, i, b, "histories") if ledgers else None
-                plans[i] = renewal.plan_renewal(self, b, record, history, today)
+                plan = plans[i] = renewal.plan_renewal(self, b, record, history, today)
+                if plan.joint:  # the renewal claim statement's two last public inputs
+                    if plan.suffix is None:
+                        assert plan.rejection is not None
+                        raise plan.rejection
+                    checked = replace(checked, public=[*checked.public, *plan.suffix])
             except ClaimRejected as exc:
                 results[i] = BundleResult(i, None, exc.reason, str(exc))
                 continue

@@ -110,7 +110,7 @@ def _cmd_prove(args: argparse.Namespace) -> int:
     lenses = ", ".join(f"{line.design.value} {line.lens_class.value} ({line.grouping_code})"
                        for line in (inv.right, inv.left))
     extra = ("" if bundle.renewal is None else
-             f"; early renewal proven under mask {bundle.renewal.public_inputs.criteria}")
+             f"; early renewal proven under mask {int(bundle.renewal.accepted)}")
     print(f"lenses {lenses}{extra}; proved in {elapsed:.2f} s; bundle -> {args.out}")
     return EXIT_OK
 

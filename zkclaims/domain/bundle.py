@@ -2,7 +2,9 @@
 
 A bundle (format ``zkclaims-claim-bundle/v2``) holds the claim, the invoice, the prescriber's
 attestation, the public inputs of the equipment statement (``optique-equipement-2020``,
-statement version 2) and the Groth16 proof. Everything in it is public to the insurer; the
+statement version 2) and the Groth16 proof; for an early renewal, the proof is of the renewal
+claim statement (``optique-equipement-renouvellement-2020``), whose further public inputs come
+from the ``renewal`` member. Everything in it is public to the insurer; the
 prescription, the patient's identity, the blinding and whether a unifocal lens is for far or
 near vision are not in it.
 
@@ -24,7 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import pydantic
 from pydantic import Field, field_validator
@@ -33,7 +35,7 @@ from zkclaims.domain.attestation import Attestation
 from zkclaims.domain.base import Model, error_line
 from zkclaims.domain.invoice import Claim, Invoice
 from zkclaims.domain.packing import DAY_BITS, day_number, field_element_text
-from zkclaims.domain.renewal import RenewalEvidence
+from zkclaims.domain.renewal import RenewalClaimEvidence, RenewalEvidence
 from zkclaims.errors import ClaimRejected, InvalidInputError, MalformedInputError
 from zkclaims.field import R
 
@@ -135,9 +137,11 @@ class ClaimBundle(Model):
     attestation: Attestation
     public_inputs: PublicInputs
     proof: str = Field(pattern=r"^[0-9a-f]{384}$")
-    #: Early renewal (issue 11): the previous prescription's attestation and the proof of the
-    #: renewal statement; None when the claim does not need one (see docs/renewal.md).
-    renewal: RenewalEvidence | None = None
+    #: Early renewal (issue 11): the previous prescription's attestation, with the criteria
+    #: of this bundle's renewal claim proof (``zkclaims-renewal/v2``) or a separate proof of the
+    #: renewal statement (``v1``); None when the claim does not need one (docs/renewal.md).
+    renewal: Annotated[RenewalClaimEvidence | RenewalEvidence,
+                       Field(discriminator="format")] | None = None
 
     @field_validator("format", mode="before")
     @classmethod

@@ -19,18 +19,25 @@ medical-situation flag), never from the optician's word:
   still valid (spec §6) on the adaptation day and on the delivery day;
 * :func:`renewal_status` and :func:`early_renewal_problem` — the verdict the verifier applies.
 
-The claim bundle carries the justification in its optional ``renewal`` member
-(:class:`RenewalEvidence`): the previous prescription's attestation (signed, with its
-commitment) and the proof of the renewal statement (``optique-renouvellement-2020``) with its
-circuit id and public inputs (:class:`RenewalPublicInputs`).
+The claim bundle carries the justification in its optional ``renewal`` member, in one of two
+forms:
+
+* :class:`RenewalClaimEvidence` (``zkclaims-renewal/v2``, what the prover makes): the previous
+  prescription's attestation (signed, with its commitment) and the criteria mask; the bundle's
+  own proof is then of the renewal claim statement (``optique-equipement-renouvellement-2020``),
+  which proves the equipment and the change of vision at once;
+* :class:`RenewalEvidence` (``zkclaims-renewal/v1``, two proofs): the previous attestation and a
+  separate proof of the renewal statement (``optique-renouvellement-2020``) with its circuit id
+  and public inputs (:class:`RenewalPublicInputs`); the bundle's proof is the equipment
+  statement's. Still accepted; it costs more to prove and to verify.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any, Literal, NamedTuple
+from typing import Annotated, Any, Literal, NamedTuple
 
-from pydantic import Field, field_validator
+from pydantic import BeforeValidator, Field, field_validator
 
 from zkclaims.domain.attestation import Attestation
 from zkclaims.domain.base import Model
@@ -52,6 +59,8 @@ __all__ = [
     "RENEWAL_FORMAT",
     "RenewalPublicInputs",
     "RenewalEvidence",
+    "RENEWAL_CLAIM_FORMAT",
+    "RenewalClaimEvidence",
 ]
 
 #: Attestation kinds (attestation v2): a prescriber's prescription, an optician's adaptation.
@@ -254,6 +263,17 @@ def early_renewal_problem(
 RENEWAL_FORMAT = "zkclaims-renewal/v1"
 
 
+def _mask_value(v: Any) -> int:
+    try:
+        return int(criteria_mask(v))
+    except InvalidInputError as exc:
+        raise ValueError(str(exc)) from None
+
+
+#: A criteria mask field (1..31, :class:`RenewalCriterion`).
+CriteriaMask = Annotated[int, BeforeValidator(_mask_value), Field(strict=True)]
+
+
 class RenewalPublicInputs(Model):
     """The renewal proof's public inputs, in circuit order (``circuits/renewal.py``).
 
@@ -263,21 +283,13 @@ class RenewalPublicInputs(Model):
 
     previous_commitment: str
     new_commitment: str
-    criteria: int = Field(strict=True)
+    criteria: CriteriaMask
     claim_context: str
 
     @field_validator("previous_commitment", "new_commitment", "claim_context", mode="before")
     @classmethod
     def _fe(cls, v: Any, info: Any) -> str:
         return field_element_text(v, info.field_name)
-
-    @field_validator("criteria", mode="before")
-    @classmethod
-    def _criteria(cls, v: Any) -> int:
-        try:
-            return int(criteria_mask(v))
-        except InvalidInputError as exc:
-            raise ValueError(str(exc)) from None
 
     def as_list(self) -> list[int]:
         """Return the four values in circuit order."""
@@ -305,3 +317,36 @@ class RenewalEvidence(Model):
     public_inputs: RenewalPublicInputs
     proof: str = Field(pattern=r"^[0-9a-f]{384}$")
 
+
+
+#: Format tag of the renewal member of a bundle proven with the renewal claim statement.
+RENEWAL_CLAIM_FORMAT = "zkclaims-renewal/v2"
+
+
+class RenewalClaimEvidence(Model):
+    """The ``renewal`` member of a bundle whose proof is of the renewal claim statement.
+
+    The bundle's one proof (statement ``optique-equipement-renouvellement-2020``) proves the
+    equipment and the change of vision together; its public inputs are the bundle's
+    ``public_inputs``, then ``previous_attestation.commitment`` and ``criteria``, which the
+    verifier takes from the insurer's ledger and its own accepted set, never from here.
+    ``previous_attestation``: the signed attestation of the previous reimbursed equipment's
+    prescription; ``criteria``: the mask the proof is for (1..31; a mismatch is named before
+    any proof check). Neither prescription is in it.
+    """
+
+    format: Literal["zkclaims-renewal/v2"] = RENEWAL_CLAIM_FORMAT
+    previous_attestation: Attestation
+    criteria: CriteriaMask
+
+    @property
+    def accepted(self) -> RenewalCriterion:
+        """The criteria set the proof is for."""
+        return RenewalCriterion(self.criteria)
+
+    def public_suffix(self) -> list[int]:
+        """Return the public inputs it claims after the bundle's: commitment, criteria.
+
+        The verifier uses its own: the ledger's previous commitment, its accepted mask.
+        """
+        return [int(self.previous_attestation.commitment), self.criteria]

@@ -1,8 +1,9 @@
 """Verify proofs of *different* statements together: one multi-pairing, one final exponentiation.
 
-A claim with an early renewal carries two proofs, each for its own verifying key (the
-equipment statement and the renewal statement). Checked one by one they cost two products of
-three Miller loops and two final exponentiations. :func:`verify_together` checks them at once:
+A claim with an early renewal in the two-proof form (``zkclaims-renewal/v1``) carries two
+proofs, each for its own verifying key (the equipment statement and the renewal
+statement). Checked one by one they cost two products of three Miller loops and two final
+exponentiations. :func:`verify_together` checks them at once:
 proof ``i`` satisfies ``e(A_i, B_i) e(vk_x_i, -gamma_i) e(C_i, -delta_i) e(alpha_i, -beta_i) = 1``;
 the equations are multiplied together, each (but the first) raised to a fresh random 128-bit
 power ``rho_i`` from :mod:`secrets` (carried on the G1 side), so that one invalid proof cannot

@@ -5,8 +5,8 @@ values are skipped, values equal to one are added rather than multiplied, and va
 from a query (identity points, e.g. variables not in any ``B`` polynomial) are never touched.
 The five multi-scalar multiplications of a proof run on worker threads
 (:mod:`zkclaims.groth16.workers`) while the calling thread computes the quotient polynomial;
-:func:`start_proof` returns as soon as they are started, so that a caller with two proofs
-(a claim with an early renewal) builds the second witness while the first proof's MSMs run.
+:func:`start_proof` returns as soon as they are started, so that a caller may do other work
+while they run.
 """
 
 from __future__ import annotations
@@ -235,7 +235,7 @@ def prove(
     :class:`MalformedInputError` for a mismatched circuit or a malformed witness and
     :class:`~zkclaims.errors.ProofError` when a constraint does not hold. Fresh ``r, s`` are
     drawn from :mod:`secrets` for every proof. The multi-scalar multiplications run on
-    worker threads (:mod:`zkclaims.groth16.workers`); to overlap two proofs, use
+    worker threads (:mod:`zkclaims.groth16.workers`); to overlap other work with them, use
     :func:`start_proof`.
     """
     return start_proof(pk, r1cs_or_qap, witness, backend).result()

@@ -2,9 +2,9 @@
 
 The native backend (``arkworks``) releases the GIL inside its multi-scalar multiplication, so
 the five MSMs of a Groth16 proof run in parallel on worker threads while the calling thread
-does the prover's Python work (the quotient polynomial; for a claim with two proofs, the
-second witness). A pure-Python backend holds the GIL throughout: its MSMs stay on the calling
-thread. The result never depends on the thread count: an MSM is a sum, whatever the order.
+does the prover's Python work (the quotient polynomial). A pure-Python backend holds the
+GIL throughout: its MSMs stay on the calling thread. The result never depends on the thread
+count: an MSM is a sum, whatever the order.
 
 By default the prover uses as many workers as the process may use cores
 (:func:`available_cores`); :func:`prover_threads` changes that for a block of code (``1``: all
