@@ -73,6 +73,30 @@ def test_shipped_artifacts_match_the_circuit_compiled_now():
     assert vk.circuit_id == info["circuit_id"] and vk.n_public == len(PUBLIC)
 
 
+def test_the_equipment_statement_is_its_prefix():
+    """Its first 735 constraints are the equipment statement's, constraint for constraint and
+    name for name, once variables are renumbered: so every audit of the equipment statement
+    (tests/test_audit_circuit.py, tests/test_equipment_circuit.py) holds for it too."""
+    eq, joint = EquipmentClaimCircuit().compile(), RenewalClaimCircuit().compile()
+    extra_public, extra_private = joint.n_public - eq.n_public, 2  # previous_packed, _blinding
+    first_private = 1 + eq.n_public
+    n_private_inputs = 5  # packed, patient, blinding, near_right, near_left
+
+    def renumber(v: int) -> int:
+        if v < first_private:  # one, then the eight public inputs: the same
+            return v
+        if v < first_private + n_private_inputs:
+            return v + extra_public
+        return v + extra_public + extra_private
+
+    assert joint.names[: eq.n_constraints] == eq.names
+    for i, row in enumerate(eq.constraints):
+        moved = tuple({renumber(v): c for v, c in lc.items()} for lc in row)
+        assert moved == tuple(joint.constraints[i]), eq.names[i]
+    # and the rest is the renewal relation: the previous commitment, then the rule's scopes
+    assert joint.names[eq.n_constraints].startswith("commitment.previous/")
+
+
 def _assignment(prev=PREV, new=NEW, *, mask=15, usages=(LensUsage.FAR, LensUsage.FAR),
                 previous_patient=PATIENT, context=987654321, class_shift=0):
     """The joint assignment, and the equipment and renewal assignments it is made of."""
