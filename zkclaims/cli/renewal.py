@@ -226,7 +226,7 @@ def demo_renewal(
         previous_opening=p_open, previous_attestation=p_att, today=today)
     t_prove = time.perf_counter() - t0
     out(f"   optician proves the claim and the change of vision in {t_prove:.2f} s (one "
-        "proof of both)")
+        "proof of both; the first includes loading its proving key)")
     ok = True
     from zkclaims.prover import prove_claim
 
