@@ -250,7 +250,9 @@ def test_demo_round_trip(capsys):
     assert "another patient's prescription" in out and "REJECTED (wrong_patient)" in out
     assert "REJECTED (retired_circuit)" in out
     renewal = out.split("5. early renewal", 1)[1]  # docs/renewal.md
-    assert "without the renewal proof: REJECTED (renewal_too_early)" in renewal
+    assert "the equipment claim alone, without the change: REJECTED (renewal_too_early)" in (
+        renewal)
+    assert "one proof of both" in renewal
     assert "with it: ACCEPTED" in renewal and "WHAT IT NEVER SAW" in renewal
     assert "REFUSED before proving (renewal_not_justified)" in renewal
 

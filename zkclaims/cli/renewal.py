@@ -1,7 +1,8 @@
 """Early renewal on the command line: the options of ``prove`` and ``verify``, and the demo part.
 
 ``zkclaims prove ... --previous-opening FILE --previous-attestation FILE
-[--renewal-criteria SET]`` adds the renewal proof to the bundle;
+[--renewal-criteria SET]`` proves a renewal claim (the equipment and the change of vision
+in one proof);
 ``zkclaims verify ... --last-delivery DATE --previous-commitment C [--renewal-criteria SET]``
 checks it against the insurer's record of the previous equipment. ``SET`` is the insurer's
 accepted criteria: a mask (``15``) or names separated by commas (``sphere-cylinder,axis``).
@@ -57,8 +58,8 @@ def add_prove_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("early renewal (spec §5)")
     g.add_argument("--previous-opening", default=None, metavar="FILE",
                    help="opening of the prescription of the previous reimbursed equipment: "
-                   "adds a zero-knowledge proof that the change of vision justifies an early "
-                   "renewal (needs --previous-attestation)")
+                   "proves, in the same zero-knowledge proof as the equipment, that the change "
+                   "of vision justifies an early renewal (needs --previous-attestation)")
     g.add_argument("--previous-attestation", default=None, metavar="FILE",
                    help="the prescriber's attestation of that previous prescription")
     g.add_argument("--renewal-criteria", default=None, metavar="SET", help=CRITERIA_HELP)
@@ -234,10 +235,10 @@ def demo_renewal(
                        claim=renewal_claim, today=today)
     try:
         verifier.verify(bare, beneficiary=record, history=history, today=today)
-        out("   without the renewal proof: ACCEPTED (unexpected!)")
+        out("   the equipment claim alone: ACCEPTED (unexpected!)")
         ok = False
     except ClaimRejected as exc:
-        out(f"   without the renewal proof: REJECTED ({exc.reason})")
+        out(f"   the equipment claim alone, without the change: REJECTED ({exc.reason})")
         ok = ok and exc.reason == "renewal_too_early"
     try:
         t0 = time.perf_counter()
