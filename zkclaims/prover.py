@@ -67,12 +67,19 @@ def equipment_witness(
     """
     d = [LensDesign(x) for x in designs]
     c = [LensClass(x) for x in classes]
+    return _witness(EquipmentClaimCircuit(), equipment_assignment(
+        opening, designs=d, nears=nears, classes=c, context=context), d, c, nears)
+
+
+def _witness(circuit: Any, assignment: dict[str, int], designs: Sequence[LensDesign],
+             classes: Sequence[LensClass], nears: Sequence[int]) -> list[int]:
+    """``circuit``'s witness, or :class:`ProofError` naming the lenses and the constraint."""
     try:
-        return EquipmentClaimCircuit().witness(equipment_assignment(
-            opening, designs=d, nears=nears, classes=c, context=context))
+        return circuit.witness(assignment)
     except UnsatisfiedConstraintError as exc:
+        d, c = designs, classes
         raise ProofError(
-            f"claim: the statement does not hold for ({d[0].value} {c[0].value},"
+            f"claim: the statement {circuit.name} does not hold for ({d[0].value} {c[0].value},"
             f" {d[1].value} {c[1].value}) with near flags {tuple(nears)}: {exc}"
         ) from None
 
@@ -257,14 +264,7 @@ def prove_checked(
                           previous_blinding=previous.blinding_int)
         member = RenewalClaimEvidence(previous_attestation=renewal.previous_attestation,
                                       criteria=int(renewal.criteria))
-    try:
-        witness = circuit.witness(assignment)
-    except UnsatisfiedConstraintError as exc:
-        raise ProofError(
-            f"claim: the statement {name} does not hold for ({designs[0].value}"
-            f" {classes[0].value}, {designs[1].value} {classes[1].value}) with near flags"
-            f" {tuple(nears)}: {exc}"
-        ) from None
+    witness = _witness(circuit, assignment, designs, classes, nears)
     pending = start_proof(pk, qap, witness, backend=backend)  # the MSMs run on worker threads
     rx = opening.prescription
     public = PublicInputs(

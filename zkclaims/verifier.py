@@ -431,12 +431,9 @@ class Verifier:
                                         f" {b.claim.beneficiary!r}: no record given for it")
                 checked = self.precheck(b, beneficiary=record, today=today)
                 history = _lookup(ledgers, i, b, "histories") if ledgers else None
-                plan = plans[i] = renewal.plan_renewal(self, b, record, history, today)
-                if plan.joint:  # the renewal claim statement's two last public inputs
-                    if plan.suffix is None:
-                        assert plan.rejection is not None
-                        raise plan.rejection
-                    checked = replace(checked, public=[*checked.public, *plan.suffix])
+                plans[i] = renewal.plan_renewal(self, b, record, history, today)
+                checked = replace(checked, public=renewal.proof_public_inputs(checked.public,
+                                                                              plans[i]))
             except ClaimRejected as exc:
                 results[i] = BundleResult(i, None, exc.reason, str(exc))
                 continue

@@ -67,7 +67,7 @@ from zkclaims.groth16.keys import get_backend_checked
 from zkclaims.prescriber import verify_attestation
 
 __all__ = ["RENEWAL_STATEMENT", "RENEWAL_CLAIM_STATEMENT", "RenewalPlan", "is_renewal_claim",
-           "plan_renewal", "verify_claim_proofs",
+           "plan_renewal", "proof_public_inputs", "verify_claim_proofs",
            "verify_renewal_batch", "apply_plan", "accepted_criteria", "criteria_names"]
 
 #: Name of the early-renewal statement, before its rules version (``circuits/renewal.py``;
@@ -284,11 +284,7 @@ def _check_previous(
     Returns ``(previous commitment from the ledger, accepted criteria)``, the renewal public
     inputs that are not the claim's.
     """
-    if history.previous_commitment is None:
-        raise ClaimRejected(
-            "renewal_not_justified",
-            "history.previous_commitment: the insurer's records hold no commitment for the"
-            " previous equipment, so no change of vision can be checked against it")
+    previous_commitment = _ledger_commitment(history)
     try:
         verify_attestation(previous, verifier.trusted, on_day=today)
     except AttestationError as exc:
@@ -310,7 +306,17 @@ def _check_previous(
             f"{field}: the proof is for {criteria_names(claimed_criteria)}"
             f" (mask {claimed_criteria}); this insurer accepts {criteria_names(accepted)} (mask"
             f" {int(accepted)}): prove under exactly that set")
-    return int(history.previous_commitment), int(accepted)
+    return previous_commitment, int(accepted)
+
+
+def _ledger_commitment(history: ClaimHistory) -> int:
+    """Return the ledger's commitment of the previous equipment (or refuse the renewal)."""
+    if history.previous_commitment is None:
+        raise ClaimRejected(
+            "renewal_not_justified",
+            "history.previous_commitment: the insurer's records hold no commitment for the"
+            " previous equipment, so no change of vision can be checked against it")
+    return int(history.previous_commitment)
 
 
 def _check_evidence(
@@ -319,11 +325,7 @@ def _check_evidence(
     """Check a separate renewal proof's member (v1) against the ledger and the claim."""
     evidence = bundle.renewal
     assert isinstance(evidence, RenewalEvidence)
-    if history.previous_commitment is None:
-        raise ClaimRejected(
-            "renewal_not_justified",
-            "history.previous_commitment: the insurer's records hold no commitment for the"
-            " previous equipment, so no change of vision can be checked against it")
+    _ledger_commitment(history)  # named before the circuit's checks
     vk = verifier.verifying_key(evidence.circuit_id)
     name = find_by_circuit_id(evidence.circuit_id) or ""
     if name != f"{RENEWAL_STATEMENT}-{verifier.rules.version}":
@@ -348,24 +350,33 @@ def _check_evidence(
     return vk, expected.as_list(), proof
 
 
+def proof_public_inputs(public: list[int], plan: RenewalPlan | None) -> list[int]:
+    """Return the public inputs of the bundle's proof: the equipment ones, then ``suffix``.
+
+    For a renewal claim statement's proof (``plan.joint``) without a suffix, raises the plan's
+    rejection (the proof cannot be checked). Unchanged otherwise.
+    """
+    if plan is None or not plan.joint:
+        return public
+    if plan.suffix is None:
+        assert plan.rejection is not None
+        raise plan.rejection
+    return [*public, *plan.suffix]
+
+
 def verify_claim_proofs(
     equipment: tuple[Any, list[int], Proof], plan: RenewalPlan | None, *, backend: Any = None
 ) -> None:
     """Verify the bundle's proof, and a separate renewal proof of ``plan`` with it, at once.
 
-    For a renewal claim statement's proof (``plan.joint``), the public inputs are the
-    equipment ones followed by ``plan.suffix``; without a suffix, the plan's rejection is
-    raised instead (the proof cannot be checked). Two proofs are checked with one
+    The bundle's proof's public inputs are :func:`proof_public_inputs` (which raises the
+    plan's rejection when they cannot be had). Two proofs are checked with one
     multi-pairing and one final exponentiation
     (:func:`zkclaims.groth16.joint.verify_together`); when that fails, each proof is checked
     alone to name the bad one. Raises ``ClaimRejected("invalid_proof")``.
     """
-    if plan is not None and plan.joint:
-        if plan.suffix is None:
-            assert plan.rejection is not None
-            raise plan.rejection
-        vk, public, proof = equipment
-        equipment = (vk, [*public, *plan.suffix], proof)
+    vk, public, proof = equipment
+    equipment = (vk, proof_public_inputs(public, plan), proof)
     if plan is None or plan.proof is None:
         if not verify(*equipment, backend=backend):
             raise ClaimRejected("invalid_proof", "proof: the Groth16 proof does not verify")
